@@ -1,0 +1,11 @@
+// The public surface shared by the Node and browser entry points.
+export { createRuntime, type CompileOptions, type CompiledModel, type PredictOptions, type Runtime, type RuntimeOptions } from './runtime.js';
+export {
+  Bidirectional, Concatenate, Dense, Dropout, Layer, Model, RecurrentLayer, SymbolicTensor, input, layers, model, sequential,
+  type ActSpec, type Activation, type ApplyOptions, type CellType, type InputOptions, type MergeMode, type ModelOptions,
+  type RecurrentConfig, type RecurrentOptions, type Shape, type Tensor, type WeightSpec,
+} from './graph/index.js';
+export { runReference, type F64Tensor, type ReferenceOptions } from './cpu/reference.js';
+export {
+  ConfigError, DeviceLostError, DisposedError, FormatError, InputError, RnnError, ShapeError, UnsupportedError, WeightError,
+} from './errors.js';

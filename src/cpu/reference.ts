@@ -1,0 +1,256 @@
+/**
+ * The float64 reference interpreter. Written from the layer equations (Keras / ONNX docs) and shares no
+ * code with src/gpu, src/kernels or src/schedule: it is what every GPU result is checked against.
+ * Tensors are batch first: sequences [B, T, F], vectors [B, F].
+ */
+import { ShapeError } from '../errors.js';
+import { Bidirectional, Concatenate, Dense, Dropout } from '../graph/layers.js';
+import type { Model } from '../graph/model.js';
+import { RecurrentLayer } from '../graph/recurrent.js';
+import type { Tensor } from '../graph/tensor.js';
+import { activate, softmaxRow } from './math.js';
+
+/** A float64 tensor, batch first. */
+export interface F64Tensor {
+  data: Float64Array;
+  shape: number[];
+}
+
+/** Options of the reference run. */
+export interface ReferenceOptions {
+  /** Per-row valid lengths of every sequence input (right padding); default: the full length. */
+  lengths?: readonly number[];
+}
+
+/** Runs the model on the CPU in float64; returns one tensor per model output. */
+export function runReference(model: Model, inputs: readonly Tensor[], options: ReferenceOptions = {}): F64Tensor[] {
+  const values = new Map<number, F64Tensor>();
+  model.inputs.forEach((sym, i) => {
+    const t = inputs[i]!;
+    values.set(sym.id, { data: Float64Array.from(t.data), shape: [...t.shape] });
+  });
+  const get = (id: number): F64Tensor => {
+    const v = values.get(id);
+    if (!v) throw new Error(`reference: tensor ${id} not computed`);
+    return v;
+  };
+  for (const node of model.nodes) {
+    const layer = node.layer;
+    const xs = node.inputs.map((t) => get(t.id));
+    const init = node.initialState.map((t) => get(t.id));
+    let outs: F64Tensor[];
+    if (layer instanceof RecurrentLayer) {
+      outs = recurrentOutputs(layer, xs[0]!, init, options.lengths, false);
+    } else if (layer instanceof Bidirectional) {
+      outs = bidirectional(layer, xs[0]!, init, options.lengths);
+    } else if (layer instanceof Dense) {
+      outs = [dense(layer, xs[0]!)];
+    } else if (layer instanceof Concatenate) {
+      outs = [concatenate(xs, layer.name)];
+    } else if (layer instanceof Dropout) {
+      outs = [xs[0]!];
+    } else {
+      throw new Error(`reference: no rule for layer class ${layer.className}`);
+    }
+    node.outputs.forEach((o, i) => values.set(o.id, outs[i]!));
+  }
+  return model.outputs.map((o) => get(o.id));
+}
+
+/** Rounds a reference result to float32 tensors (for the API's cpu backend). */
+export function toFloat32(t: F64Tensor): Tensor {
+  return { data: Float32Array.from(t.data), shape: [...t.shape] };
+}
+
+interface CellRun {
+  /** Outputs per processing step s: [B, T, H], in processing order. */
+  seq: Float64Array;
+  h: Float64Array;
+  c: Float64Array | null;
+  /** The time index each row read at step s (for re-aligning a reversed run). */
+  timeOf: (b: number, s: number) => number;
+}
+
+/**
+ * One recurrent layer over x [B, T, F]. Row b runs its first L_b steps (L_b = lengths[b] or T); a
+ * backwards layer starts at t = L_b - 1. At padded steps the state is kept and the output repeats
+ * the previous output (Keras masking).
+ */
+function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined): CellRun {
+  const cfg = layer.config;
+  const [B, T, F] = x.shape as [number, number, number];
+  const H = cfg.units;
+  const G = layer.gates;
+  const GH = G * H;
+  const w = layer.weightsView();
+  const kernel = w[0]!, rec = w[1]!;
+  const bias = cfg.useBias ? w[2]! : null;
+  const peep = cfg.peephole ? w[cfg.useBias ? 3 : 2]! : null;
+  const twoBias = cfg.cell === 'gru' && cfg.resetAfter;
+  const clip = cfg.clip ?? Infinity;
+  const pre = (v: number) => Math.min(clip, Math.max(-clip, v));
+  const { f: fAct, g: gAct, h: hAct } = cfg.acts;
+
+  const seq = new Float64Array(B * T * H);
+  const h = new Float64Array(B * H);
+  const c = cfg.cell === 'lstm' ? new Float64Array(B * H) : null;
+  if (init[0]) h.set(init[0].data);
+  if (c && init[1]) c.set(init[1].data);
+  const len = (b: number) => lengths?.[b] ?? T;
+  const timeOf = (b: number, s: number) => (cfg.goBackwards ? len(b) - 1 - s : s);
+
+  const xw = new Float64Array(GH); // x_t W + b_input
+  const hu = new Float64Array(GH); // h_{t-1} U (+ recurrent bias for GRU resetAfter)
+  for (let b = 0; b < B; b++) {
+    const hb = h.subarray(b * H, (b + 1) * H);
+    const cb = c ? c.subarray(b * H, (b + 1) * H) : null;
+    let lastOut = new Float64Array(H);
+    for (let s = 0; s < T; s++) {
+      const out = seq.subarray((b * T + s) * H, (b * T + s + 1) * H);
+      if (s >= len(b)) {
+        out.set(lastOut);
+        continue;
+      }
+      const t = timeOf(b, s);
+      const xt = x.data.subarray((b * T + t) * F, (b * T + t + 1) * F);
+      for (let j = 0; j < GH; j++) {
+        let acc = bias ? bias[j]! : 0;
+        for (let k = 0; k < F; k++) acc += xt[k]! * kernel[k * GH + j]!;
+        xw[j] = acc;
+        let r = twoBias && bias ? bias[GH + j]! : 0;
+        for (let k = 0; k < H; k++) r += hb[k]! * rec[k * GH + j]!;
+        hu[j] = r;
+      }
+      const next = new Float64Array(H);
+      if (cfg.cell === 'simpleRNN') {
+        for (let j = 0; j < H; j++) next[j] = activate(gAct, pre(xw[j]! + hu[j]!));
+      } else if (cfg.cell === 'lstm') {
+        for (let j = 0; j < H; j++) {
+          const cPrev = cb![j]!;
+          const i = activate(fAct, pre(xw[j]! + hu[j]! + (peep ? peep[j]! * cPrev : 0)));
+          const f = cfg.inputForget ? 1 - i : activate(fAct, pre(xw[H + j]! + hu[H + j]! + (peep ? peep[H + j]! * cPrev : 0)));
+          const cand = activate(gAct, pre(xw[2 * H + j]! + hu[2 * H + j]!));
+          const cNew = f * cPrev + i * cand;
+          const o = activate(fAct, pre(xw[3 * H + j]! + hu[3 * H + j]! + (peep ? peep[2 * H + j]! * cNew : 0)));
+          cb![j] = cNew;
+          next[j] = o * activate(hAct, cNew);
+        }
+      } else {
+        const z = new Float64Array(H), r = new Float64Array(H);
+        for (let j = 0; j < H; j++) {
+          z[j] = activate(fAct, pre(xw[j]! + hu[j]!));
+          r[j] = activate(fAct, pre(xw[H + j]! + hu[H + j]!));
+        }
+        for (let j = 0; j < H; j++) {
+          let cand: number;
+          if (cfg.resetAfter) {
+            cand = activate(gAct, pre(xw[2 * H + j]! + r[j]! * hu[2 * H + j]!));
+          } else {
+            // (r * h_{t-1}) U_h: the reset gate applies before the matmul.
+            let acc = 0;
+            for (let k = 0; k < H; k++) acc += r[k]! * hb[k]! * rec[k * GH + 2 * H + j]!;
+            cand = activate(gAct, pre(xw[2 * H + j]! + acc));
+          }
+          next[j] = z[j]! * hb[j]! + (1 - z[j]!) * cand;
+        }
+      }
+      hb.set(next);
+      out.set(next);
+      lastOut = next;
+    }
+  }
+  return { seq, h, c, timeOf };
+}
+
+/** A recurrent layer's outputs: [out, ...states]. `alignToTime` flips a backwards run back to input order. */
+function recurrentOutputs(
+  layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined, alignToTime: boolean,
+): F64Tensor[] {
+  const [B, T] = x.shape as [number, number];
+  const H = layer.config.units;
+  const run = runCell(layer, x, init, lengths);
+  let out: F64Tensor;
+  if (layer.config.returnSequences) {
+    let data = run.seq;
+    if (alignToTime && layer.config.goBackwards) {
+      data = new Float64Array(B * T * H);
+      for (let b = 0; b < B; b++) {
+        const L = lengths?.[b] ?? T;
+        for (let s = 0; s < T; s++) {
+          const t = s < L ? run.timeOf(b, s) : s;
+          data.set(run.seq.subarray((b * T + s) * H, (b * T + s + 1) * H), (b * T + t) * H);
+        }
+      }
+    }
+    out = { data, shape: [B, T, H] };
+  } else {
+    out = { data: run.h.slice(), shape: [B, H] };
+  }
+  if (!layer.config.returnState) return [out];
+  const states = [{ data: run.h, shape: [B, H] }];
+  if (run.c) states.push({ data: run.c, shape: [B, H] });
+  return [out, ...states];
+}
+
+function bidirectional(layer: Bidirectional, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined): F64Tensor[] {
+  const n = layer.forward.stateCount;
+  const fwd = recurrentOutputs(layer.forward, x, init.slice(0, n), lengths, true);
+  const bwd = recurrentOutputs(layer.backward, x, init.slice(n), lengths, true);
+  const a = fwd[0]!, b = bwd[0]!;
+  const H = layer.forward.config.units;
+  let merged: F64Tensor;
+  if (layer.mergeMode === 'concat') {
+    merged = concatenate([a, b], layer.name);
+  } else {
+    const data = new Float64Array(a.data.length);
+    for (let i = 0; i < data.length; i++) {
+      const p = a.data[i]!, q = b.data[i]!;
+      data[i] = layer.mergeMode === 'sum' ? p + q : layer.mergeMode === 'mul' ? p * q : (p + q) / 2;
+    }
+    merged = { data, shape: [...a.shape] };
+  }
+  void H;
+  return [merged, ...fwd.slice(1), ...bwd.slice(1)];
+}
+
+function dense(layer: Dense, x: F64Tensor): F64Tensor {
+  const F = x.shape[x.shape.length - 1]!;
+  const rows = x.data.length / F;
+  const N = layer.units;
+  const w = layer.weightsView();
+  const kernel = w[0]!, bias = layer.useBias ? w[1]! : null;
+  const out = new Float64Array(rows * N);
+  const spec = { fn: layer.activation, alpha: layer.activation === 'hardSigmoid' ? 0.2 : 1, beta: layer.activation === 'hardSigmoid' ? 0.5 : 0 };
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < N; j++) {
+      let acc = bias ? bias[j]! : 0;
+      for (let k = 0; k < F; k++) acc += x.data[r * F + k]! * kernel[k * N + j]!;
+      out[r * N + j] = layer.activation === 'softmax' ? acc : activate(spec, acc);
+    }
+    if (layer.activation === 'softmax') softmaxRow(out, r * N, N);
+  }
+  return { data: out, shape: [...x.shape.slice(0, -1), N] };
+}
+
+function concatenate(xs: F64Tensor[], name: string): F64Tensor {
+  const first = xs[0]!;
+  const lead = first.shape.slice(0, -1);
+  for (const x of xs) {
+    if (x.shape.slice(0, -1).join() !== lead.join()) {
+      throw new ShapeError(`layer '${name}' (Concatenate): inputs of shapes [${first.shape}] and [${x.shape}] differ before the last axis`);
+    }
+  }
+  const rows = lead.reduce((a, b) => a * b, 1);
+  const widths = xs.map((x) => x.shape[x.shape.length - 1]!);
+  const W = widths.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(rows * W);
+  for (let r = 0; r < rows; r++) {
+    let off = 0;
+    xs.forEach((x, i) => {
+      const w = widths[i]!;
+      out.set(x.data.subarray(r * w, (r + 1) * w), r * W + off);
+      off += w;
+    });
+  }
+  return { data: out, shape: [...lead, W] };
+}

@@ -1,0 +1,82 @@
+import { DeviceLostError } from '../errors.js';
+
+/** A device plus what the runtime learned about it. */
+export interface AcquiredDevice {
+  device: GPUDevice;
+  /** Whether the runtime created the device (and so may destroy it). */
+  owned: boolean;
+  description: string;
+  features: { f16: boolean; subgroups: boolean; timestamps: boolean };
+  /** Set once the device is lost; every later call fails with it. */
+  lost: DeviceLostError | null;
+}
+
+type GpuProvider = (options: { featureLevel?: 'core' | 'compatibility' }) => Promise<GPU | undefined>;
+let provider: GpuProvider | undefined;
+
+/** The Node entry registers Dawn here; the browser entry leaves it unset. */
+export function setGpuProvider(p: GpuProvider): void {
+  provider = p;
+}
+
+/** Limits raised to what the adapter offers: the kernels size themselves from the device's limits. */
+const RAISED_LIMITS = [
+  'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxStorageBufferBindingSize', 'maxBufferSize',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+export interface AcquireOptions {
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+  featureLevel?: 'core' | 'compatibility';
+}
+
+/** Gets a device (the caller's, or a new one on the default adapter); undefined when WebGPU is unavailable. */
+export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDevice | undefined> {
+  if (options.device) {
+    return watch({ device: options.device, owned: false, description: 'caller-provided GPUDevice', features: featuresOf(options.device), lost: null });
+  }
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  const gpu = nav?.gpu ?? (await provider?.({ featureLevel: options.featureLevel }));
+  if (!gpu) return undefined;
+  let adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, featureLevel: options.featureLevel } as GPURequestAdapterOptions);
+  let level = options.featureLevel ?? 'core';
+  if (!adapter && !options.featureLevel) {
+    adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference, featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    level = 'compatibility';
+  }
+  if (!adapter) return undefined;
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const v = (adapter.limits as unknown as Record<string, number>)[name];
+    if (typeof v === 'number') requiredLimits[name] = v;
+  }
+  const wanted: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'].filter((f) => adapter!.features.has(f)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ requiredFeatures: wanted, requiredLimits, label: 'webgpu-rnn' });
+  const info = adapter.info;
+  const isCompat = level === 'compatibility' && !adapter.features.has('core-features-and-limits' as GPUFeatureName);
+  const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0);
+  const description = `${parts.length ? parts.join(' / ') : 'unknown adapter'}${isCompat ? ' (compatibility)' : ''}`;
+  return watch({ device, owned: true, description, features: featuresOf(device), lost: null });
+}
+
+function featuresOf(device: GPUDevice): AcquiredDevice['features'] {
+  return {
+    f16: device.features.has('shader-f16'),
+    subgroups: device.features.has('subgroups' as GPUFeatureName),
+    timestamps: device.features.has('timestamp-query'),
+  };
+}
+
+function watch(acquired: AcquiredDevice): AcquiredDevice {
+  void acquired.device.lost.then((info) => {
+    if (info.reason === 'destroyed' && acquired.owned) {
+      acquired.lost = new DeviceLostError('the runtime was disposed and its device destroyed', 'destroyed');
+      return;
+    }
+    acquired.lost = new DeviceLostError(`the GPU device was lost (${info.reason}): ${info.message}`, info.reason);
+    console.warn(`webgpu-rnn: ${acquired.lost.message}`);
+  });
+  return acquired;
+}

@@ -1,0 +1,155 @@
+import { DisposedError, InputError, UnsupportedError } from './errors.js';
+import { resolveInputs } from './graph/inputs.js';
+import { Model } from './graph/model.js';
+import type { Tensor } from './graph/tensor.js';
+import { runReference, toFloat32 } from './cpu/reference.js';
+import { acquireDevice, type AcquiredDevice } from './gpu/device.js';
+import { GpuCompiledModel } from './schedule/executor.js';
+
+/** Options of `createRuntime`. */
+export interface RuntimeOptions {
+  /** 'webgpu' (default; falls back to 'cpu' with a warning when no adapter exists) or 'cpu' (the float64 reference). */
+  backend?: 'webgpu' | 'cpu';
+  /** Use this device instead of requesting one. The runtime never destroys a device it did not create. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+  /** Ask for a `compatibility` feature-level adapter (e.g. Dawn's OpenGL ES backend). */
+  featureLevel?: 'core' | 'compatibility';
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  /** Per-row valid lengths for right-padded sequence inputs (every row's length in [1, T]). */
+  lengths?: readonly number[];
+}
+
+/** A model compiled for one backend: weights uploaded, pipelines built. */
+export interface CompiledModel {
+  readonly model: Model;
+  readonly backend: 'webgpu' | 'cpu';
+  /**
+   * Runs the model. Tensors are batch first ({ data, shape }); returns one tensor, or a list when the
+   * model has several outputs.
+   */
+  predict(inputs: Tensor | Tensor[], options?: PredictOptions): Promise<Tensor | Tensor[]>;
+  /** Frees every GPU resource this compiled model created. */
+  dispose(): void;
+}
+
+/** Options of `compile`. */
+export interface CompileOptions {
+  /** Batch sizes to plan ahead (each plan's buffers are allocated once and reused). */
+  batchSizes?: number[];
+}
+
+/** A backend plus, for WebGPU, its device. */
+export interface Runtime {
+  readonly backend: 'webgpu' | 'cpu';
+  /** A human-readable description of the adapter (vendor, architecture, backend), or 'cpu (float64 reference)'. */
+  readonly adapterInfo: string;
+  /** The WebGPU device, when backend is 'webgpu'. */
+  readonly device: GPUDevice | undefined;
+  /** Uploads weights, builds pipelines and the execution plan. */
+  compile(model: Model, options?: CompileOptions): Promise<CompiledModel>;
+  /** Disposes every compiled model and destroys the device if the runtime created it. */
+  dispose(): void;
+}
+
+let warnedFallback = false;
+
+/**
+ * Creates a runtime on the default WebGPU adapter (browser `navigator.gpu`, or Dawn through the
+ * `webgpu` package in Node), or the float64 CPU reference.
+ * @example
+ * const rt = await createRuntime();
+ * const run = await rt.compile(net);
+ * const y = await run.predict({ data: new Float32Array(10), shape: [1, 10, 1] });
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const backend = options.backend ?? 'webgpu';
+  if (backend !== 'webgpu' && backend !== 'cpu') {
+    throw new UnsupportedError(`createRuntime: unknown backend ${JSON.stringify(backend)}; expected 'webgpu' or 'cpu'`);
+  }
+  if (backend === 'cpu') return new CpuRuntime();
+  const acquired = await acquireDevice(options);
+  if (!acquired) {
+    if (!warnedFallback) {
+      warnedFallback = true;
+      console.warn('webgpu-rnn: no WebGPU adapter found; using the float64 CPU reference backend (slow).');
+    }
+    return new CpuRuntime();
+  }
+  return new GpuRuntime(acquired);
+}
+
+class CpuRuntime implements Runtime {
+  readonly backend = 'cpu' as const;
+  readonly adapterInfo = 'cpu (float64 reference)';
+  readonly device = undefined;
+  private disposed = false;
+
+  async compile(model: Model): Promise<CompiledModel> {
+    if (this.disposed) throw new DisposedError('runtime was disposed; create a new one');
+    if (!(model instanceof Model)) throw new UnsupportedError('compile: expected a model made by sequential() or model()');
+    let alive = true;
+    return {
+      model,
+      backend: 'cpu',
+      async predict(inputs, options = {}) {
+        if (!alive) throw new DisposedError(`model '${model.name}' was disposed; compile it again`);
+        const resolved = resolveInputs(model, inputs);
+        const out = runReference(model, resolved.tensors, { lengths: checkLengths(options.lengths, resolved.batch, resolved.timeSteps) }).map(toFloat32);
+        return out.length === 1 ? out[0]! : out;
+      },
+      dispose() { alive = false; },
+    };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+class GpuRuntime implements Runtime {
+  readonly backend = 'webgpu' as const;
+  private readonly compiled = new Set<GpuCompiledModel>();
+  private disposed = false;
+
+  constructor(private readonly acquired: AcquiredDevice) {}
+
+  get device(): GPUDevice {
+    return this.acquired.device;
+  }
+
+  get adapterInfo(): string {
+    return this.acquired.description;
+  }
+
+  async compile(model: Model, options: CompileOptions = {}): Promise<CompiledModel> {
+    if (this.disposed) throw new DisposedError('runtime was disposed; create a new one');
+    if (!(model instanceof Model)) throw new UnsupportedError('compile: expected a model made by sequential() or model()');
+    const compiled = await GpuCompiledModel.create(this.acquired, model, options, () => this.compiled.delete(compiled));
+    this.compiled.add(compiled);
+    return compiled;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const c of [...this.compiled]) c.dispose();
+    if (this.acquired.owned) this.acquired.device.destroy();
+  }
+}
+
+/** Validates predict()'s `lengths` option: one integer in [1, T] per row. */
+export function checkLengths(lengths: readonly number[] | undefined, batch: number, timeSteps: number[]): number[] | undefined {
+  if (lengths === undefined) return undefined;
+  const T = Math.max(...timeSteps);
+  if (!Array.isArray(lengths) || lengths.length !== batch) {
+    throw new InputError(`predict: 'lengths' must have one entry per batch row (${batch}), got ${Array.isArray(lengths) ? lengths.length : typeof lengths}`);
+  }
+  lengths.forEach((l, i) => {
+    if (!Number.isInteger(l) || l < 1 || l > T) throw new InputError(`predict: lengths[${i}] must be an integer in [1, ${T}], got ${l}`);
+  });
+  return [...lengths];
+}

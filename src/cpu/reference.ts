@@ -4,6 +4,7 @@
  * Tensors are batch first: sequences [B, T, F], vectors [B, F].
  */
 import { ShapeError } from '../errors.js';
+import { actSpec } from '../graph/activations.js';
 import { Bidirectional, Concatenate, Dense, Dropout } from '../graph/layers.js';
 import type { Model } from '../graph/model.js';
 import { RecurrentLayer } from '../graph/recurrent.js';
@@ -18,7 +19,7 @@ export interface F64Tensor {
 
 /** Options of the reference run. */
 export interface ReferenceOptions {
-  /** Per-row valid lengths of every sequence input (right padding); default: the full length. */
+  /** Per-row valid lengths of the sequence inputs (right padding): steps t >= length are masked. */
   lengths?: readonly number[];
 }
 
@@ -34,15 +35,17 @@ export function runReference(model: Model, inputs: readonly Tensor[], options: R
     if (!v) throw new Error(`reference: tensor ${id} not computed`);
     return v;
   };
+  // `lengths` masks every recurrent layer's input steps.
+  const maskFor = (x: F64Tensor) => lengthMask(options.lengths, x.shape[0]!, x.shape[1]!);
   for (const node of model.nodes) {
     const layer = node.layer;
     const xs = node.inputs.map((t) => get(t.id));
     const init = node.initialState.map((t) => get(t.id));
     let outs: F64Tensor[];
     if (layer instanceof RecurrentLayer) {
-      outs = recurrentOutputs(layer, xs[0]!, init, options.lengths, false);
+      outs = recurrentOutputs(layer, xs[0]!, init, maskFor(xs[0]!));
     } else if (layer instanceof Bidirectional) {
-      outs = bidirectional(layer, xs[0]!, init, options.lengths);
+      outs = bidirectional(layer, xs[0]!, init, maskFor(xs[0]!));
     } else if (layer instanceof Dense) {
       outs = [dense(layer, xs[0]!)];
     } else if (layer instanceof Concatenate) {
@@ -62,26 +65,31 @@ export function toFloat32(t: F64Tensor): Tensor {
   return { data: Float32Array.from(t.data), shape: [...t.shape] };
 }
 
+/** mask[b * T + t] = 1 where step t of row b is valid. */
+export function lengthMask(lengths: readonly number[] | undefined, B: number, T: number): Uint8Array | undefined {
+  if (!lengths) return undefined;
+  const m = new Uint8Array(B * T);
+  for (let b = 0; b < B; b++) m.fill(1, b * T, b * T + Math.min(T, lengths[b]!));
+  return m;
+}
+
 interface CellRun {
-  /** Outputs per processing step s: [B, T, H], in processing order. */
+  /** Output of each processing step s: [B, T, H]. */
   seq: Float64Array;
   h: Float64Array;
   c: Float64Array | null;
-  /** The time index each row read at step s (for re-aligning a reversed run). */
-  timeOf: (b: number, s: number) => number;
 }
 
 /**
- * One recurrent layer over x [B, T, F]. Row b runs its first L_b steps (L_b = lengths[b] or T); a
- * backwards layer starts at t = L_b - 1. At padded steps the state is kept and the output repeats
- * the previous output (Keras masking).
+ * One recurrent layer over x [B, T, F], step s reading time t = s (or T-1-s going backwards). A masked
+ * step keeps the state and outputs the previous step's output (zeros before the first; Keras
+ * masking), or zeros with padZero (ONNX).
  */
-function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined): CellRun {
+function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined): CellRun {
   const cfg = layer.config;
   const [B, T, F] = x.shape as [number, number, number];
   const H = cfg.units;
-  const G = layer.gates;
-  const GH = G * H;
+  const GH = layer.gates * H;
   const w = layer.weightsView();
   const kernel = w[0]!, rec = w[1]!;
   const bias = cfg.useBias ? w[2]! : null;
@@ -96,22 +104,20 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths
   const c = cfg.cell === 'lstm' ? new Float64Array(B * H) : null;
   if (init[0]) h.set(init[0].data);
   if (c && init[1]) c.set(init[1].data);
-  const len = (b: number) => lengths?.[b] ?? T;
-  const timeOf = (b: number, s: number) => (cfg.goBackwards ? len(b) - 1 - s : s);
 
-  const xw = new Float64Array(GH); // x_t W + b_input
+  const xw = new Float64Array(GH); // x_t W + input bias
   const hu = new Float64Array(GH); // h_{t-1} U (+ recurrent bias for GRU resetAfter)
   for (let b = 0; b < B; b++) {
     const hb = h.subarray(b * H, (b + 1) * H);
     const cb = c ? c.subarray(b * H, (b + 1) * H) : null;
     let lastOut = new Float64Array(H);
     for (let s = 0; s < T; s++) {
+      const t = cfg.goBackwards ? T - 1 - s : s;
       const out = seq.subarray((b * T + s) * H, (b * T + s + 1) * H);
-      if (s >= len(b)) {
-        out.set(lastOut);
+      if (mask && !mask[b * T + t]) {
+        if (!cfg.padZero) out.set(lastOut);
         continue;
       }
-      const t = timeOf(b, s);
       const xt = x.data.subarray((b * T + t) * F, (b * T + t + 1) * F);
       for (let j = 0; j < GH; j++) {
         let acc = bias ? bias[j]! : 0;
@@ -131,6 +137,7 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths
           const f = cfg.inputForget ? 1 - i : activate(fAct, pre(xw[H + j]! + hu[H + j]! + (peep ? peep[H + j]! * cPrev : 0)));
           const cand = activate(gAct, pre(xw[2 * H + j]! + hu[2 * H + j]!));
           const cNew = f * cPrev + i * cand;
+          // The output peephole looks at the new cell state (ONNX).
           const o = activate(fAct, pre(xw[3 * H + j]! + hu[3 * H + j]! + (peep ? peep[2 * H + j]! * cNew : 0)));
           cb![j] = cNew;
           next[j] = o * activate(hAct, cNew);
@@ -159,32 +166,32 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths
       lastOut = next;
     }
   }
-  return { seq, h, c, timeOf };
+  return { seq, h, c };
 }
 
-/** A recurrent layer's outputs: [out, ...states]. `alignToTime` flips a backwards run back to input order. */
-function recurrentOutputs(
-  layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined, alignToTime: boolean,
-): F64Tensor[] {
+/** A recurrent layer's outputs: [out, ...states]. */
+function recurrentOutputs(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined): F64Tensor[] {
   const [B, T] = x.shape as [number, number];
   const H = layer.config.units;
-  const run = runCell(layer, x, init, lengths);
+  const run = runCell(layer, x, init, mask);
   let out: F64Tensor;
   if (layer.config.returnSequences) {
     let data = run.seq;
-    if (alignToTime && layer.config.goBackwards) {
+    if (layer.config.timeAligned && layer.config.goBackwards) {
+      // Step s read time T-1-s: store it there.
       data = new Float64Array(B * T * H);
       for (let b = 0; b < B; b++) {
-        const L = lengths?.[b] ?? T;
-        for (let s = 0; s < T; s++) {
-          const t = s < L ? run.timeOf(b, s) : s;
-          data.set(run.seq.subarray((b * T + s) * H, (b * T + s + 1) * H), (b * T + t) * H);
-        }
+        for (let s = 0; s < T; s++) data.set(run.seq.subarray((b * T + s) * H, (b * T + s + 1) * H), (b * T + T - 1 - s) * H);
       }
     }
     out = { data, shape: [B, T, H] };
-  } else {
+  } else if (layer.config.padZero) {
     out = { data: run.h.slice(), shape: [B, H] };
+  } else {
+    // Keras: the last step's output, which masking carries from the last valid step.
+    const last = new Float64Array(B * H);
+    for (let b = 0; b < B; b++) last.set(run.seq.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+    out = { data: last, shape: [B, H] };
   }
   if (!layer.config.returnState) return [out];
   const states = [{ data: run.h, shape: [B, H] }];
@@ -192,12 +199,11 @@ function recurrentOutputs(
   return [out, ...states];
 }
 
-function bidirectional(layer: Bidirectional, x: F64Tensor, init: F64Tensor[], lengths: readonly number[] | undefined): F64Tensor[] {
+function bidirectional(layer: Bidirectional, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined): F64Tensor[] {
   const n = layer.forward.stateCount;
-  const fwd = recurrentOutputs(layer.forward, x, init.slice(0, n), lengths, true);
-  const bwd = recurrentOutputs(layer.backward, x, init.slice(n), lengths, true);
+  const fwd = recurrentOutputs(layer.forward, x, init.slice(0, n), mask);
+  const bwd = recurrentOutputs(layer.backward, x, init.slice(n), mask);
   const a = fwd[0]!, b = bwd[0]!;
-  const H = layer.forward.config.units;
   let merged: F64Tensor;
   if (layer.mergeMode === 'concat') {
     merged = concatenate([a, b], layer.name);
@@ -209,7 +215,6 @@ function bidirectional(layer: Bidirectional, x: F64Tensor, init: F64Tensor[], le
     }
     merged = { data, shape: [...a.shape] };
   }
-  void H;
   return [merged, ...fwd.slice(1), ...bwd.slice(1)];
 }
 
@@ -220,7 +225,7 @@ function dense(layer: Dense, x: F64Tensor): F64Tensor {
   const w = layer.weightsView();
   const kernel = w[0]!, bias = layer.useBias ? w[1]! : null;
   const out = new Float64Array(rows * N);
-  const spec = { fn: layer.activation, alpha: layer.activation === 'hardSigmoid' ? 0.2 : 1, beta: layer.activation === 'hardSigmoid' ? 0.5 : 0 };
+  const spec = actSpec(layer.activation);
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < N; j++) {
       let acc = bias ? bias[j]! : 0;

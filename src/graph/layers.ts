@@ -163,9 +163,11 @@ export class Bidirectional extends Layer {
       ...(c.cell === 'gru' ? { resetAfter: c.resetAfter } : {}),
       ...(c.cell === 'lstm' ? { unitForgetBias: c.unitForgetBias } : {}),
     };
-    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget };
-    this.forward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/forward_${inner.name}`, goBackwards: c.goBackwards }, ext);
-    this.backward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/backward_${inner.name}`, goBackwards: !c.goBackwards }, ext);
+    if (c.goBackwards) throw new UnsupportedError(`${where}: the wrapped layer must not set goBackwards (the backward copy is made here)`);
+    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget, padZero: c.padZero };
+    this.forward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/forward_${inner.name}` }, ext);
+    // Keras reverses the backward layer's sequence output back into time order.
+    this.backward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/backward_${inner.name}`, goBackwards: true }, { ...ext, timeAligned: true });
   }
 
   weightSpecs(): WeightSpec[] {

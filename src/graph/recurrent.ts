@@ -52,6 +52,10 @@ export interface RecurrentConfig {
   peephole: boolean;
   /** LSTM with coupled gates: f = 1 - i (ONNX `input_forget`). */
   inputForget: boolean;
+  /** At masked steps output zeros (ONNX) instead of repeating the previous output (Keras). */
+  padZero: boolean;
+  /** A backwards layer stores step outputs at their input time index (ONNX `reverse`), not in processing order. */
+  timeAligned: boolean;
 }
 
 /** Cell options beyond Keras', used by the ONNX importer. */
@@ -60,6 +64,8 @@ export interface RecurrentExtensions {
   clip?: number | null;
   peephole?: boolean;
   inputForget?: boolean;
+  padZero?: boolean;
+  timeAligned?: boolean;
 }
 
 const KNOWN: Record<CellType, string[]> = {
@@ -124,6 +130,8 @@ export class RecurrentLayer extends Layer {
       clip: ext.clip ?? null,
       peephole: ext.peephole ?? false,
       inputForget: ext.inputForget ?? false,
+      padZero: ext.padZero ?? false,
+      timeAligned: ext.timeAligned ?? false,
     };
   }
 

@@ -114,6 +114,8 @@ beforeAll(async () => {
   } finally {
     results = await page.evaluate(() => window.__results);
   }
+  const ms = results?.cases.reduce((a, c) => a + c.ms, 0) ?? 0;
+  console.log(`browser: ${results?.cases.length ?? 0} cases on ${results?.backend} (${results?.adapterInfo}) in ${(ms / 1000).toFixed(1)} s`);
 }, PAGE_TIMEOUT_MS + 120_000);
 
 afterAll(async () => {

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Makes sure the system can run the test suite: Dawn (the `webgpu` package) must find a WebGPU adapter,
-// and a Chromium binary must exist for the browser tests. On a machine without a GPU the adapter is
-// Mesa's lavapipe (software Vulkan); Dawn needs a recent Mesa, which Debian bookworm has in backports.
-// A no-op when both are present. Otherwise, as root on Debian/Ubuntu it installs them with apt-get;
-// as any other user it prints the exact commands to run and exits 1.
+// and a Chromium binary must exist for the browser tests (`--no-chromium`, used by `npm start`, skips
+// that). On a machine without a GPU the adapter is Mesa's lavapipe (software Vulkan); Dawn needs a
+// recent Mesa, which Debian bookworm has in backports. A no-op when all is present. Otherwise, as root
+// on Debian/Ubuntu it installs what is missing with apt-get; as any other user it prints the exact
+// commands to run and exits 1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 `;
 
+const wantChromium = !process.argv.includes('--no-chromium');
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR || '/tmp' };
 
 /** Asks Dawn for an adapter in a child process (Dawn can hang or crash on a broken driver). */
@@ -42,6 +44,7 @@ function checkAdapter() {
 }
 
 function chromiumPath() {
+  if (!wantChromium) return 'not needed';
   const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
   return candidates.find((p) => p && existsSync(p));
 }

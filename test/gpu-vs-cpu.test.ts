@@ -1,0 +1,231 @@
+/**
+ * The GPU engine against the float64 CPU reference on seeded random models and inputs (issue 2, "What
+ * it must show" 1). Every element of every output is compared with the tolerance each case states
+ * (test/support/cases.ts explains the defaults). There is no CPU fallback here: a runtime that is not
+ * on WebGPU fails every test (CI has a software adapter, lavapipe).
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
+import { type GpuCase, allCases, lengthCases } from './support/cases.js';
+import { compareOutputs } from './support/compare.js';
+import { Rng, randomTensor } from './support/random.js';
+import { assertCasePassed, runCase } from './support/run-case.js';
+
+const CASE_TIMEOUT_MS = 120_000;
+
+let rt: Runtime;
+
+beforeAll(async () => {
+  rt = await createRuntime();
+}, CASE_TIMEOUT_MS);
+
+afterAll(() => {
+  rt?.dispose();
+});
+
+/** Every GPU test starts here: a CPU runtime must fail, never pass by comparing CPU with CPU. */
+function gpu(): Runtime {
+  expect(rt.backend, `createRuntime() fell back to '${rt.backend}' (${rt.adapterInfo}); these tests need WebGPU`).toBe('webgpu');
+  return rt;
+}
+
+test('createRuntime() gives a WebGPU runtime with a device', () => {
+  const r = gpu();
+  expect(r.device).toBeDefined();
+  console.log(`adapter: ${r.adapterInfo}`);
+});
+
+describe('GPU vs float64 reference', () => {
+  for (const c of allCases()) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(gpu(), c));
+    }, CASE_TIMEOUT_MS);
+  }
+});
+
+describe('GPU vs float64 reference, masked by predict lengths', () => {
+  for (const c of lengthCases()) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(gpu(), c));
+    }, CASE_TIMEOUT_MS);
+  }
+});
+
+/** Inputs of batch `B` for a model built by `c`, from their own seed. */
+function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {
+  const rng = new Rng(seed);
+  return m.inputs.map((s) => randomTensor(rng, [B, ...s.shape.map((d) => d ?? 7)]));
+}
+
+function tolOf(c: GpuCase) {
+  return { atol: c.atol, rtol: c.rtol };
+}
+
+function expectMatchesReference(actual: Tensor | Tensor[], expected: ReturnType<typeof runReference>, c: GpuCase, what: string): void {
+  const report = compareOutputs(actual, expected, tolOf(c));
+  if (report) throw new Error(`${what}:\n${report}`);
+}
+
+function pick(name: string): GpuCase {
+  const c = allCases().find((k) => k.name.startsWith(name));
+  if (!c) throw new Error(`no case named '${name}...'`);
+  return c;
+}
+
+describe('one compiled model, many calls', () => {
+  // A model with two inputs, a concatenation, a bidirectional layer and two outputs exercises most of
+  // the plan's buffers.
+  const caseName = 'bidirectional branch + gru branch';
+
+  test('predict with batch 3, 16, 1 and 3 again on one compiled model', async () => {
+    const c = pick(caseName);
+    const { model } = c.build();
+    const run = await gpu().compile(model);
+    try {
+      for (const [B, seed] of [[3, 1], [16, 2], [1, 3], [3, 4]] as const) {
+        const x = inputsFor(model, B, seed);
+        const y = await run.predict(x);
+        expectMatchesReference(y, runReference(model, x), c, `batch ${B}`);
+      }
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('batch sizes planned at compile (batchSizes) and one that was not', async () => {
+    const c = pick('issue example stacked');
+    const { model } = c.build();
+    const run = await gpu().compile(model, { batchSizes: [1, 16] });
+    try {
+      for (const B of [16, 1, 5]) {
+        const x = inputsFor(model, B, 10 + B);
+        expectMatchesReference(await run.predict(x), runReference(model, x), c, `batch ${B}`);
+      }
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('open-length input: T = 12, then 3, then 40 on one compiled model', async () => {
+    const c = pick('open-length input');
+    const { model } = c.build();
+    const run = await gpu().compile(model);
+    try {
+      for (const T of [12, 3, 40]) {
+        const rng = new Rng(T);
+        const x = [randomTensor(rng, [3, T, 3])];
+        expectMatchesReference(await run.predict(x), runReference(model, x), c, `T ${T}`);
+      }
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('repeated calls give bit-identical results, also after a call with another batch size', async () => {
+    const c = pick('3 branches, depths 1/2/3');
+    const { model, inputs } = c.build();
+    const run = await gpu().compile(model);
+    try {
+      const first = (await run.predict(inputs)) as Tensor;
+      const second = (await run.predict(inputs)) as Tensor;
+      await run.predict(inputsFor(model, 16, 99));
+      const third = (await run.predict(inputs)) as Tensor;
+      expect(second.shape).toEqual(first.shape);
+      expect(Array.from(second.data)).toEqual(Array.from(first.data));
+      expect(Array.from(third.data)).toEqual(Array.from(first.data));
+      expectMatchesReference(first, runReference(model, inputs), c, 'first call');
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('concurrent predict calls (not awaited in between) each get their own result', async () => {
+    const c = pick('lstm returnState returnSequences');
+    const { model } = c.build();
+    const run = await gpu().compile(model);
+    try {
+      const xs = [inputsFor(model, 3, 21), inputsFor(model, 3, 22), inputsFor(model, 16, 23)];
+      const ys = await Promise.all(xs.map((x) => run.predict(x)));
+      ys.forEach((y, i) => expectMatchesReference(y, runReference(model, xs[i]!), c, `concurrent call ${i}`));
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('the returned data is the caller\'s: a later call does not overwrite it', async () => {
+    const c = pick('gru H=5 T=7 B=3');
+    const { model, inputs } = c.build();
+    const run = await gpu().compile(model);
+    try {
+      const y1 = (await run.predict(inputs)) as Tensor;
+      const copy = Float32Array.from(y1.data);
+      await run.predict(inputsFor(model, 3, 5));
+      expect(Array.from(y1.data)).toEqual(Array.from(copy));
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('two compiled models live side by side; disposing one leaves the other working', async () => {
+    const c = pick('lstm H=5 T=7 B=3');
+    const a = c.build(), b = pick('gruV1 H=5 T=7 B=3').build();
+    const runA = await gpu().compile(a.model);
+    const runB = await gpu().compile(b.model);
+    try {
+      const [ya, yb] = await Promise.all([runA.predict(a.inputs), runB.predict(b.inputs)]);
+      expectMatchesReference(ya!, runReference(a.model, a.inputs), c, 'model A');
+      expectMatchesReference(yb!, runReference(b.model, b.inputs), c, 'model B');
+      runA.dispose();
+      expectMatchesReference(await runB.predict(b.inputs), runReference(b.model, b.inputs), c, 'model B after A.dispose()');
+    } finally {
+      runB.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('weights changed with setWeights after compile need a new compile; the old one keeps its weights', async () => {
+    const c = pick('simpleRNN H=5 T=7 B=3');
+    const { model, inputs } = c.build();
+    const before = runReference(model, inputs);
+    const run = await gpu().compile(model);
+    try {
+      model.setWeights(model.getWeights().map((w) => w.map((v) => v * 0.5)));
+      // The compiled model uploaded its weights at compile time.
+      expectMatchesReference(await run.predict(inputs), before, c, 'after setWeights, old compile');
+      const run2 = await gpu().compile(model);
+      try {
+        expectMatchesReference(await run2.predict(inputs), runReference(model, inputs), c, 'recompiled');
+      } finally {
+        run2.dispose();
+      }
+    } finally {
+      run.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+});
+
+describe('dispose', () => {
+  test('predict after run.dispose() rejects with DisposedError; dispose twice is harmless', async () => {
+    const { model, inputs } = pick('lstm H=5 T=7 B=3').build();
+    const run = await gpu().compile(model);
+    await run.predict(inputs);
+    run.dispose();
+    await expect(run.predict(inputs)).rejects.toBeInstanceOf(DisposedError);
+    await expect(run.predict(inputs)).rejects.toThrow(/dispos/i);
+    expect(() => run.dispose()).not.toThrow();
+  }, CASE_TIMEOUT_MS);
+
+  test('compiling and disposing many models raises no GPU error and leaves the device usable', async () => {
+    const r = gpu();
+    const device = r.device!;
+    device.pushErrorScope('validation');
+    const c = pick('gru H=63 T=7 B=3');
+    for (let i = 0; i < 10; i++) {
+      const { model, inputs } = c.build();
+      const run = await r.compile(model);
+      await run.predict(inputs);
+      run.dispose();
+    }
+    expect(await device.popErrorScope()).toBeNull();
+    assertCasePassed(await runCase(r, c));
+  }, CASE_TIMEOUT_MS);
+});

@@ -131,6 +131,7 @@ function log(): string {
 describe('headless Chromium', () => {
   it('runs the harness to the end on WebGPU, not the CPU fallback', () => {
     expect(results, `no results from the page; its log:\n${log()}`).toBeDefined();
+    expect(results!.done, `the page did not finish within ${PAGE_TIMEOUT_MS / 1000} s; page log:\n${log()}`).toBe(true);
     expect(results!.error, `harness error; page log:\n${log()}`).toBeUndefined();
     expect(results!.backend, `the page fell back to '${results!.backend}'; page log:\n${log()}`).toBe('webgpu');
     expect(caseNames.length, 'browserCases() is empty').toBeGreaterThan(0);

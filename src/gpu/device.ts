@@ -9,6 +9,11 @@ export interface AcquiredDevice {
   features: { f16: boolean; subgroups: boolean; timestamps: boolean };
   /** Set once the device is lost; every later call fails with it. */
   lost: DeviceLostError | null;
+  /**
+   * The GPU instance the device came from. Held on purpose: Dawn in Node frees its instance when the
+   * JS object is collected, and a device that outlives it crashes the process.
+   */
+  instance?: GPU;
 }
 
 type GpuProvider = (options: { featureLevel?: 'core' | 'compatibility' }) => Promise<GPU | undefined>;
@@ -58,7 +63,7 @@ export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDe
   const isCompat = level === 'compatibility' && !adapter.features.has('core-features-and-limits' as GPUFeatureName);
   const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0);
   const description = `${parts.length ? parts.join(' / ') : 'unknown adapter'}${isCompat ? ' (compatibility)' : ''}`;
-  return watch({ device, owned: true, description, features: featuresOf(device), lost: null });
+  return watch({ device, owned: true, description, features: featuresOf(device), lost: null, instance: gpu });
 }
 
 function featuresOf(device: GPUDevice): AcquiredDevice['features'] {

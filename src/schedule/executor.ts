@@ -1,0 +1,259 @@
+/**
+ * Runs plans: allocates a plan's buffers and bind groups once, then each predict() uploads the inputs,
+ * encodes every dispatch of the plan into one command encoder and compute pass, submits once, and
+ * reads back only the model's outputs.
+ */
+import { DeviceLostError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
+import { resolveInputs } from '../graph/inputs.js';
+import { Bidirectional, Dense } from '../graph/layers.js';
+import type { Layer } from '../graph/layer.js';
+import type { Model } from '../graph/model.js';
+import { RecurrentLayer } from '../graph/recurrent.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { AcquiredDevice } from '../gpu/device.js';
+import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
+import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
+import { checkLengths } from '../runtime.js';
+import { type BufferRef, type Home, type Plan, buildPlan, planKey } from './plan.js';
+import { type PackedWeights, packDense, packRecurrent } from './weights.js';
+
+/** Plans kept per compiled model (one per batch size / length set); the oldest is evicted beyond this. */
+const MAX_PLANS = 8;
+
+interface LivePlan {
+  plan: Plan;
+  buffers: GPUBuffer[];
+  uniform: GPUBuffer;
+  staging: GPUBuffer[];
+  /** Per output: the copied region [start, end) of its home buffer, in floats. */
+  regions: { start: number; end: number }[];
+  encoded: { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; offset: number; workgroups: [number, number, number] }[];
+  busy: boolean;
+}
+
+export class GpuCompiledModel implements CompiledModel {
+  readonly backend = 'webgpu' as const;
+  private readonly weights = new Map<Layer, { w: GPUBuffer; u: GPUBuffer | null }>();
+  private readonly plans = new Map<string, LivePlan>();
+  private readonly pipelines = new Map<string, CompiledProgram>();
+  private disposed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly acquired: AcquiredDevice,
+    readonly model: Model,
+    private readonly onDispose: () => void,
+  ) {}
+
+  /** Uploads the weights (a snapshot: later setWeights() calls need a new compile) and plans ahead. */
+  static async create(acquired: AcquiredDevice, model: Model, options: CompileOptions, onDispose: () => void): Promise<GpuCompiledModel> {
+    const compiled = new GpuCompiledModel(acquired, model, onDispose);
+    const device = acquired.device;
+    device.pushErrorScope('validation');
+    device.pushErrorScope('out-of-memory');
+    try {
+      for (const node of model.nodes) {
+        const layer = node.layer;
+        if (compiled.weights.has(layer)) continue;
+        let packed: PackedWeights | null = null;
+        if (layer instanceof RecurrentLayer || layer instanceof Bidirectional) packed = packRecurrent(layer);
+        else if (layer instanceof Dense) packed = packDense(layer);
+        if (!packed) continue;
+        compiled.weights.set(layer, {
+          w: compiled.upload(packed.w, `${layer.name} weights`),
+          u: packed.u ? compiled.upload(packed.u, `${layer.name} recurrent weights`) : null,
+        });
+      }
+      const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
+      const fixed = steps.every((s) => typeof s === 'number');
+      for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
+        if (fixed) await compiled.livePlan(buildPlan(model, b, steps as number[], false));
+      }
+    } finally {
+      const oom = await device.popErrorScope();
+      const invalid = await device.popErrorScope();
+      const error = oom ?? invalid;
+      if (error) {
+        compiled.dispose();
+        throw new RnnError('GPU', `compile of model '${model.name}' failed on the GPU: ${error.message}`);
+      }
+    }
+    return compiled;
+  }
+
+  private upload(data: Float32Array, label: string): GPUBuffer {
+    const buffer = createStorage(this.acquired.device, data.length, label);
+    this.acquired.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  async predict(inputs: Tensor | Tensor[], options: PredictOptions = {}): Promise<Tensor | Tensor[]> {
+    this.checkAlive();
+    const resolved = resolveInputs(this.model, inputs);
+    const lengths = checkLengths(options.lengths, resolved.batch, resolved.timeSteps);
+    const key = planKey(resolved.batch, resolved.timeSteps, lengths !== undefined);
+    // Calls are serialised: a plan's buffers are reused, so two calls must not interleave.
+    const run = this.queue.then(async () => {
+      this.checkAlive();
+      let live = this.plans.get(key);
+      if (!live) live = await this.livePlan(buildPlan(this.model, resolved.batch, resolved.timeSteps, lengths !== undefined));
+      return this.execute(live, resolved.tensors, lengths);
+    });
+    this.queue = run.catch(() => undefined);
+    const out = await run;
+    return out.length === 1 ? out[0]! : out;
+  }
+
+  private checkAlive(): void {
+    if (this.acquired.lost && this.acquired.lost.reason !== 'destroyed') throw this.acquired.lost;
+    if (this.disposed || this.acquired.lost) throw new DisposedError(`model '${this.model.name}' was disposed; compile it again`);
+  }
+
+  /** Creates a plan's buffers, uniforms, bind groups and staging buffers. */
+  private async livePlan(plan: Plan): Promise<LivePlan> {
+    const device = this.acquired.device;
+    const maxBinding = device.limits.maxStorageBufferBindingSize;
+    for (const b of plan.buffers) {
+      if (b.floats * 4 > maxBinding) {
+        throw new UnsupportedError(`model '${this.model.name}': buffer '${b.label}' needs ${b.floats * 4} bytes, over this device's maxStorageBufferBindingSize (${maxBinding}); use a smaller batch or sequence`);
+      }
+    }
+    const buffers = plan.buffers.map((b) => createStorage(device, b.floats, b.label));
+    const uniform = device.createBuffer({ label: `${this.model.name} uniforms`, size: plan.uniforms.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST });
+    device.queue.writeBuffer(uniform, 0, plan.uniforms);
+    const resolve = (ref: BufferRef): GPUBuffer => {
+      if ('plan' in ref) return buffers[ref.plan]!;
+      const w = this.weights.get(ref.weights)!;
+      return ref.part === 'w' ? w.w : w.u!;
+    };
+    const bindGroups = new Map<string, GPUBindGroup>();
+    const ids = new Map<GPUBuffer, number>();
+    const idOf = (b: GPUBuffer) => {
+      if (!ids.has(b)) ids.set(b, ids.size);
+      return ids.get(b)!;
+    };
+    const encoded = [];
+    for (const d of plan.dispatches) {
+      let compiled = this.pipelines.get(d.program.cacheKey);
+      if (!compiled) {
+        compiled = await getPipeline(device, d.program);
+        this.pipelines.set(d.program.cacheKey, compiled);
+      }
+      const refs = d.buffers.map(resolve);
+      const key = `${d.program.cacheKey}|${refs.map(idOf).join(',')}`;
+      let bindGroup = bindGroups.get(key);
+      if (!bindGroup) {
+        bindGroup = device.createBindGroup({
+          label: d.program.name,
+          layout: compiled.layout,
+          entries: [
+            ...refs.map((buffer, binding) => ({ binding, resource: { buffer } })),
+            { binding: refs.length, resource: { buffer: uniform, size: d.program.uniformSize } },
+          ],
+        });
+        bindGroups.set(key, bindGroup);
+      }
+      encoded.push({ pipeline: compiled.pipeline, bindGroup, offset: d.uniformOffset, workgroups: d.workgroups });
+    }
+    const regions = plan.outputs.map(({ home, shape }) => outputRegion(home, shape));
+    const staging = regions.map((r, i) => device.createBuffer({
+      label: `${this.model.name} output ${i} readback`, size: Math.max(16, Math.ceil(((r.end - r.start) * 4) / 16) * 16), usage: Usage.MAP_READ | Usage.COPY_DST,
+    }));
+    const live: LivePlan = { plan, buffers, uniform, staging, regions, encoded, busy: false };
+    if (this.plans.size >= MAX_PLANS) {
+      const [oldKey, old] = this.plans.entries().next().value as [string, LivePlan];
+      this.plans.delete(oldKey);
+      destroyPlan(old);
+    }
+    this.plans.set(plan.key, live);
+    return live;
+  }
+
+  private async execute(live: LivePlan, inputs: Tensor[], lengths: number[] | undefined): Promise<Tensor[]> {
+    const device = this.acquired.device;
+    const { plan } = live;
+    inputs.forEach((t, i) => {
+      const home = plan.inputs[i]!;
+      device.queue.writeBuffer(live.buffers[home.buf]!, 0, t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    });
+    for (const m of plan.masks) {
+      const mask = new Float32Array(m.T * plan.batch);
+      for (let t = 0; t < m.T; t++) for (let b = 0; b < plan.batch; b++) mask[t * plan.batch + b] = t < lengths![b]! ? 1 : 0;
+      device.queue.writeBuffer(live.buffers[m.buf]!, m.base * 4, mask);
+    }
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: `${this.model.name} forward` });
+    for (const c of plan.clears) encoder.clearBuffer(live.buffers[c]!);
+    const pass = encoder.beginComputePass({ label: `${this.model.name} forward` });
+    let current: GPUComputePipeline | null = null;
+    for (const e of live.encoded) {
+      if (e.pipeline !== current) {
+        pass.setPipeline(e.pipeline);
+        current = e.pipeline;
+      }
+      pass.setBindGroup(0, e.bindGroup, [e.offset]);
+      pass.dispatchWorkgroups(e.workgroups[0], e.workgroups[1], e.workgroups[2]);
+    }
+    pass.end();
+    plan.outputs.forEach(({ home }, i) => {
+      const r = live.regions[i]!;
+      encoder.copyBufferToBuffer(live.buffers[home.buf]!, r.start * 4, live.staging[i]!, 0, (r.end - r.start) * 4);
+    });
+    device.queue.submit([encoder.finish()]);
+    const error = await device.popErrorScope();
+    if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
+    await Promise.all(live.staging.map((s) => s.mapAsync(1 /* GPUMapMode.READ */))).catch((e: unknown) => {
+      if (this.acquired.lost) throw this.acquired.lost;
+      throw e;
+    });
+    try {
+      return plan.outputs.map(({ home, shape }, i) => gather(new Float32Array(live.staging[i]!.getMappedRange()), home, shape, live.regions[i]!.start));
+    } finally {
+      for (const s of live.staging) s.unmap();
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const live of this.plans.values()) destroyPlan(live);
+    this.plans.clear();
+    for (const w of this.weights.values()) {
+      w.w.destroy();
+      w.u?.destroy();
+    }
+    this.weights.clear();
+    this.onDispose();
+  }
+}
+
+function destroyPlan(live: LivePlan): void {
+  for (const b of live.buffers) b.destroy();
+  for (const s of live.staging) s.destroy();
+  live.uniform.destroy();
+}
+
+/** The span of floats a strided output view covers in its buffer. */
+function outputRegion(home: Home, shape: number[]): { start: number; end: number } {
+  const B = shape[0]!;
+  const T = shape.length === 3 ? shape[1]! : 1;
+  const last = home.base + (T - 1) * home.sT + (B - 1) * home.sB + home.F;
+  return { start: home.base, end: last };
+}
+
+/** Copies a strided view out of a readback into a batch-first tensor. */
+function gather(src: Float32Array, home: Home, shape: number[], start: number): Tensor {
+  const B = shape[0]!;
+  const T = shape.length === 3 ? shape[1]! : 1;
+  const F = home.F;
+  const out = new Float32Array(B * T * F);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const from = home.base - start + t * home.sT + b * home.sB;
+      out.set(src.subarray(from, from + F), (b * T + t) * F);
+    }
+  }
+  return { data: out, shape };
+}
+
+export { DeviceLostError };

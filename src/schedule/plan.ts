@@ -1,0 +1,283 @@
+/**
+ * Graph -> plan: which buffers (sizes), which dispatches in which order, with which uniforms. A plan
+ * is made once per batch size and set of sequence lengths and replayed by every predict() of that
+ * shape. It creates no GPU object itself (the executor does), so it can be inspected and tested.
+ */
+import { ShapeError } from '../errors.js';
+import { actSpec } from '../graph/activations.js';
+import { Bidirectional, Concatenate, Dense, Dropout } from '../graph/layers.js';
+import type { Model } from '../graph/model.js';
+import { GATES, RecurrentLayer } from '../graph/recurrent.js';
+import type { Layer } from '../graph/layer.js';
+import type { Node, SymbolicTensor } from '../graph/tensor.js';
+import {
+  type ElementwiseOp, elementwiseDispatch, elementwiseProgram, softmaxDispatch, softmaxProgram, writeElementwiseParams,
+  writeSoftmaxParams,
+} from '../kernels/elementwise.js';
+import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
+import { type Program, UniformArena } from '../kernels/program.js';
+import { type StepDir, stepDispatch, stepProgram, writeStepParams } from '../kernels/recurrent.js';
+import { directionsOf } from './weights.js';
+
+/** A buffer: per-plan (activations, projections, states, inputs) or a layer's uploaded weights. */
+export type BufferRef = { plan: number } | { weights: Layer; part: 'w' | 'u' };
+
+/** Where a tensor lives: element (t, b, f) at base + t*sT + b*sB + f of its buffer. */
+export interface Home {
+  buf: number;
+  base: number;
+  sT: number;
+  sB: number;
+  T: number;
+  F: number;
+}
+
+export interface Dispatch {
+  program: Program;
+  buffers: BufferRef[];
+  uniformOffset: number;
+  workgroups: [number, number, number];
+}
+
+export interface PlanBuffer {
+  floats: number;
+  label: string;
+}
+
+/** The per-predict mask of one recurrent node's P buffer (predict(x, { lengths })). */
+export interface MaskSlot {
+  buf: number;
+  base: number;
+  T: number;
+}
+
+export interface Plan {
+  key: string;
+  batch: number;
+  buffers: PlanBuffer[];
+  /** Buffers zeroed at the start of each pass (recurrent states). */
+  clears: number[];
+  dispatches: Dispatch[];
+  uniforms: Uint8Array;
+  inputs: Home[];
+  outputs: { home: Home; shape: number[] }[];
+  masks: MaskSlot[];
+}
+
+const isSeq = (t: SymbolicTensor) => t.shape.length === 2;
+
+/** Follows dropout (the identity at inference) to the tensor that holds the data. */
+function canonical(t: SymbolicTensor): SymbolicTensor {
+  while (t.node && t.node.layer instanceof Dropout) t = t.node.inputs[0]!;
+  return t;
+}
+
+/** Producers that can write their main output into any strided view, e.g. a slice of a concatenation. */
+function writesAnyView(t: SymbolicTensor): boolean {
+  const layer = t.node?.layer;
+  if (!layer) return false;
+  if (layer instanceof Dense || layer instanceof Concatenate) return true;
+  return (layer instanceof RecurrentLayer || layer instanceof Bidirectional) && t.outputIndex === 0;
+}
+
+/**
+ * Builds the plan for a batch size and the time steps of each model input.
+ * @param masked whether predict() passes per-row lengths (each recurrent node then reads a mask).
+ */
+export function buildPlan(model: Model, batch: number, inputSteps: number[], masked: boolean): Plan {
+  const B = batch;
+  const buffers: PlanBuffer[] = [];
+  const arena = new UniformArena();
+  const dispatches: Dispatch[] = [];
+  const clears: number[] = [];
+  const masks: MaskSlot[] = [];
+  const homes = new Map<number, Home>();
+  const steps = new Map<number, number>();
+
+  const newBuffer = (floats: number, label: string): number => {
+    buffers.push({ floats, label });
+    return buffers.length - 1;
+  };
+  /** A fresh time-major home [T][B][F] (or [B][F] for a vector). */
+  const freshHome = (T: number, F: number, seq: boolean, label: string): Home => ({
+    buf: newBuffer((seq ? T : 1) * B * F, label), base: 0, sT: seq ? B * F : 0, sB: F, T: seq ? T : 1, F,
+  });
+  const emit = (program: Program, bufs: BufferRef[], fill: (v: DataView) => void, workgroups: [number, number, number]) => {
+    dispatches.push({ program, buffers: bufs, uniformOffset: arena.add(program.uniformSize, fill), workgroups });
+  };
+  const P = (buf: number): BufferRef => ({ plan: buf });
+
+  // 1. Sequence lengths of every tensor.
+  model.inputs.forEach((t, i) => steps.set(t.id, isSeq(t) ? inputSteps[i]! : 1));
+  for (const node of model.nodes) {
+    const x = node.inputs[0]!;
+    let T = steps.get(x.id)!;
+    if (node.layer instanceof Concatenate) {
+      const ts = node.inputs.map((t) => steps.get(t.id)!);
+      if (isSeq(node.outputs[0]!) && ts.some((v) => v !== ts[0])) {
+        throw new ShapeError(`layer '${node.layer.name}' (Concatenate): its sequence inputs have different lengths (${ts.join(', ')})`);
+      }
+      T = ts[0]!;
+    }
+    for (const o of node.outputs) steps.set(o.id, isSeq(o) ? T : 1);
+  }
+  const stepsOf = (t: SymbolicTensor) => steps.get(t.id)!;
+
+  // 2. Model inputs: uploaded as given, batch first.
+  const inputHomes = model.inputs.map((t, i) => {
+    const T = stepsOf(t), F = t.shape[t.shape.length - 1] as number;
+    const home: Home = { buf: newBuffer(B * T * F, `input ${i}`), base: 0, sT: isSeq(t) ? F : 0, sB: T * F, T, F };
+    homes.set(t.id, home);
+    return home;
+  });
+
+  // 3. Concatenations first, from the outputs back: each claims its output's home (possibly a slice
+  //    of a later concatenation) and hands its inputs their slices, so producers write in place.
+  const pendingCopies = new Map<Node, { src: SymbolicTensor; dst: Home }[]>();
+  for (let i = model.nodes.length - 1; i >= 0; i--) {
+    const node = model.nodes[i]!;
+    if (!(node.layer instanceof Concatenate)) continue;
+    const out = canonical(node.outputs[0]!);
+    const T = stepsOf(out), F = out.shape[out.shape.length - 1] as number;
+    const home = homes.get(out.id) ?? freshHome(T, F, isSeq(out), `${node.layer.name} output`);
+    homes.set(out.id, home);
+    let offset = 0;
+    const copies: { src: SymbolicTensor; dst: Home }[] = [];
+    for (const input of node.inputs) {
+      const src = canonical(input);
+      const width = src.shape[src.shape.length - 1] as number;
+      const slice: Home = { ...home, base: home.base + offset, F: width };
+      if (writesAnyView(src) && !homes.has(src.id)) homes.set(src.id, slice);
+      else copies.push({ src, dst: slice });
+      offset += width;
+    }
+    pendingCopies.set(node, copies);
+  }
+
+  const homeOf = (t: SymbolicTensor): Home => {
+    const h = homes.get(canonical(t).id);
+    if (!h) throw new Error(`plan: no home for tensor '${t.name}'`);
+    return h;
+  };
+  const outHome = (t: SymbolicTensor, label: string): Home => {
+    const c = canonical(t);
+    let h = homes.get(c.id);
+    if (!h) {
+      const F = c.shape[c.shape.length - 1] as number;
+      h = freshHome(stepsOf(c), F, isSeq(c), label);
+      homes.set(c.id, h);
+    }
+    return h;
+  };
+  const copy = (op: ElementwiseOp, a: Home, c: Home, y: Home, T: number, F: number) => {
+    const inBuffer = op === 'copy' && a.buf === y.buf;
+    const params = { T, B, F, a, c, y };
+    emit(elementwiseProgram(op, inBuffer), [P(a.buf), P(c.buf), P(y.buf)], (v) => writeElementwiseParams(v, params), elementwiseDispatch(params));
+  };
+
+  // 4. Every node in order.
+  for (const node of model.nodes) {
+    const layer = node.layer;
+    if (layer instanceof RecurrentLayer || layer instanceof Bidirectional) {
+      emitRecurrent(node, layer);
+    } else if (layer instanceof Dense) {
+      emitDense(node, layer);
+    } else if (layer instanceof Concatenate) {
+      for (const { src, dst } of pendingCopies.get(node) ?? []) copy('copy', homeOf(src), homeOf(src), dst, dst.T, dst.F);
+    }
+  }
+
+  function emitDense(node: Node, layer: Dense) {
+    const x = homeOf(node.inputs[0]!);
+    const target = outHome(node.outputs[0]!, `${layer.name} output`);
+    // A matmul cannot read and write one buffer: go through a temporary when they share one.
+    const y = x.buf === target.buf ? freshHome(target.T, target.F, target.sT !== 0, `${layer.name} temp`) : target;
+    const params = { T: x.T, B, K: layer.inputSize, N: layer.units, x, y, hasBias: layer.useBias, act: actSpec(layer.activation) };
+    emit(matmulProgram(params.act), [P(x.buf), { weights: layer, part: 'w' }, P(y.buf)], (v) => writeMatmulParams(v, params), matmulDispatch(params));
+    if (layer.activation === 'softmax') {
+      const sp = { T: y.T, B, F: layer.units, y };
+      emit(softmaxProgram, [P(y.buf)], (v) => writeSoftmaxParams(v, sp), softmaxDispatch(sp));
+    }
+    if (y !== target) copy('copy', y, y, target, y.T, y.F);
+  }
+
+  function emitRecurrent(node: Node, layer: RecurrentLayer | Bidirectional) {
+    const dirs = directionsOf(layer);
+    const D = dirs.length;
+    const cfg = dirs[0]!.config;
+    const H = cfg.units;
+    const GH = GATES[cfg.cell] * H;
+    const N = D * GH;
+    const x = homeOf(node.inputs[0]!);
+    const T = x.T;
+    const name = layer.name;
+
+    // Projections of every step (both directions side by side), then the mask when masked.
+    const pBuf = newBuffer(T * B * N + (masked ? T * B : 0), `${name} projections`);
+    if (masked) masks.push({ buf: pBuf, base: T * B * N, T });
+    const pHome: Home = { buf: pBuf, base: 0, sT: B * N, sB: N, T, F: N };
+    const mm = { T, B, K: dirs[0]!.inputSize, N, x, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
+    emit(matmulProgram(mm.act), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm));
+
+    // States: h [2][D][B][H], c [D][B][H], GRU scratch [2][D][B][H]; zeroed, then initial states copied in.
+    const DBH = D * B * H;
+    const sBuf = newBuffer(5 * DBH, `${name} state`);
+    clears.push(sBuf);
+    const stateView = (region: number, d: number): Home => ({ buf: sBuf, base: region * DBH + d * B * H, sT: 0, sB: H, T: 1, F: H });
+    const perDir = dirs[0]!.stateCount;
+    node.initialState.forEach((s, i) => {
+      const d = Math.floor(i / perDir), which = i % perDir;
+      const src = homeOf(s);
+      copy('copy', src, src, stateView(which === 0 ? 0 : 2, d), 1, H);
+    });
+
+    // Output: the consumer's view, or (sum / mul / ave) a [T][B][2H] buffer merged afterwards.
+    const seq = cfg.returnSequences;
+    const main = node.outputs[0]!;
+    const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
+    const y = merge ? freshHome(T, 2 * H, seq, `${name} directions`) : outHome(main, `${name} output`);
+
+    const program = stepProgram(cfg);
+    const buffersOf: BufferRef[] = [{ weights: layer, part: 'u' }, P(pBuf), P(sBuf), P(y.buf)];
+    const workgroups = stepDispatch(cfg, B, D);
+    const tOut = (d: number, s: number) => {
+      const l = dirs[d]!.config;
+      const tIn = l.goBackwards ? T - 1 - s : s;
+      return l.goBackwards && l.timeAligned ? tIn : s;
+    };
+    for (let s = 0; s < T; s++) {
+      const dirParams: StepDir[] = dirs.map((l, d) => ({
+        tIn: l.config.goBackwards ? T - 1 - s : s,
+        yOff: y.base + d * H + (seq ? tOut(d, s) * y.sT : 0),
+        prevYOff: s > 0 ? y.base + d * H + (seq ? tOut(d, s - 1) * y.sT : 0) : 0,
+        hasPrev: s > 0,
+      }));
+      const params = { B, H, D, slotIn: s % 2, maskOn: masked, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
+      emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
+    }
+
+    if (merge) {
+      const out = outHome(main, `${name} output`);
+      const a: Home = { ...y, F: H }, c: Home = { ...y, base: y.base + H, F: H };
+      copy(merge, a, c, out, seq ? T : 1, H);
+    }
+    // Final states: h in slot T % 2, c after the two h slots.
+    let k = 1;
+    for (let d = 0; d < D; d++) {
+      if (!cfg.returnState) break;
+      homes.set(node.outputs[k++]!.id, stateView(T % 2, d));
+      if (perDir === 2) homes.set(node.outputs[k++]!.id, stateView(2, d));
+    }
+  }
+
+  const outputs = model.outputs.map((t) => {
+    const home = homeOf(t);
+    return { home, shape: isSeq(t) ? [B, home.T, home.F] : [B, home.F] };
+  });
+  const key = planKey(B, inputSteps, masked);
+  return { key, batch: B, buffers, clears, dispatches, uniforms: arena.bytes(), inputs: inputHomes, outputs, masks };
+}
+
+export function planKey(batch: number, inputSteps: number[], masked: boolean): string {
+  return `${batch}|${inputSteps.join(',')}|${masked ? 'm' : ''}`;
+}

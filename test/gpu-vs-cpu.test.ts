@@ -57,6 +57,14 @@ function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[]
   return m.inputs.map((s) => randomTensor(rng, [B, ...s.shape.map((d) => d ?? 7)]));
 }
 
+/** Allocates enough short-lived objects to force full garbage collections. */
+function churnGarbage(): void {
+  let junk: object[] = [];
+  for (let i = 0; i < 2_000_000; i++) junk.push({ i });
+  junk = [];
+  void junk;
+}
+
 function tolOf(c: GpuCase) {
   return { atol: c.atol, rtol: c.rtol };
 }
@@ -179,6 +187,27 @@ describe('one compiled model, many calls', () => {
       expectMatchesReference(await runB.predict(b.inputs), runReference(b.model, b.inputs), c, 'model B after A.dispose()');
     } finally {
       runB.dispose();
+    }
+  }, CASE_TIMEOUT_MS);
+
+  test('a runtime and its compiled model survive garbage collection between calls', async () => {
+    // Dawn tears down an instance (what the 'webgpu' package's create() returns) that is collected while
+    // its device lives; with the OpenGL ES backend the next GPU call then aborts the process. The
+    // runtime must keep what it needs reachable.
+    const r = await createRuntime();
+    try {
+      expect(r.backend).toBe('webgpu');
+      const c = pick('gru H=5 T=7 B=3');
+      const { model, inputs } = c.build();
+      const run = await r.compile(model);
+      for (let round = 0; round < 3; round++) {
+        churnGarbage();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expectMatchesReference(await run.predict(inputs), runReference(model, inputs), c, `after GC round ${round}`);
+      }
+      run.dispose();
+    } finally {
+      r.dispose();
     }
   }, CASE_TIMEOUT_MS);
 

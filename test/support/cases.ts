@@ -141,6 +141,34 @@ function singleLayerCases(): TaggedCase[] {
   return out;
 }
 
+/**
+ * Sizes at and around the kernels' tiling: exact powers of two (no partial tile), the largest hidden
+ * sizes with batch 16 and 64 steps, wide inputs (the all-steps input projection with K > 256) and wide
+ * dense / softmax rows.
+ */
+function sizeCases(): TaggedCase[] {
+  const exact: Record<Cell, number> = { simpleRNN: 256, lstm: 64, gru: 128, gruV1: 32 };
+  const big: Record<Cell, number> = { simpleRNN: 300, lstm: 257, gru: 257, gruV1: 300 };
+  const out: TaggedCase[] = [];
+  for (const cell of CELLS) {
+    out.push(makeCase(`${cell} H=${exact[cell]} (power of two) T=7 B=16 F=5 returnSequences`,
+      single(cell, exact[cell], 7, 5, { returnSequences: true }), { batch: 16 }));
+    out.push(makeCase(`${cell} H=${big[cell]} T=64 B=16 F=3 last output`, single(cell, big[cell], 64, 3), { batch: 16 }));
+  }
+  out.push(makeCase('lstm H=17 T=7 B=3 wide input F=257', single('lstm', 17, 7, 257), { batch: 3 }));
+  out.push(makeCase('gruV1 H=63 T=7 B=16 wide input F=300 returnSequences', single('gruV1', 63, 7, 300, { returnSequences: true }), { batch: 16 }));
+  out.push(makeCase('wide heads: gru(130) -> dense(300, relu) -> dense(257, softmax) B=16', () => sequential([
+    layers.gru({ units: 130, inputShape: [7, 4] }),
+    layers.dense({ units: 300, activation: 'relu' }),
+    layers.dense({ units: 257, activation: 'softmax' }),
+  ]), { batch: 16 }));
+  out.push(makeCase('bidirectional lstm concat rs H=130 T=64 B=16 -> time-distributed dense softmax', () => sequential([
+    layers.bidirectional({ layer: layers.lstm({ units: 130, returnSequences: true }), inputShape: [64, 3] }),
+    layers.dense({ units: 5, activation: 'softmax' }),
+  ]), { batch: 16 }));
+  return out;
+}
+
 function activationCases(): TaggedCase[] {
   const out: TaggedCase[] = [];
   const sizes = [5, 17, 33, 63, 65];
@@ -475,7 +503,7 @@ function maskedCases(): TaggedCase[] {
 
 function tagged(): TaggedCase[] {
   return [
-    ...singleLayerCases(), ...activationCases(), ...stateCases(), ...stackCases(), ...bidirectionalCases(),
+    ...singleLayerCases(), ...sizeCases(), ...activationCases(), ...stateCases(), ...stackCases(), ...bidirectionalCases(),
     ...branchCases(), ...headAndOutputCases(),
   ];
 }

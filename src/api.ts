@@ -9,3 +9,4 @@ export { runReference, type F64Tensor, type ReferenceOptions } from './cpu/refer
 export {
   ConfigError, DeviceLostError, DisposedError, FormatError, InputError, RnnError, ShapeError, UnsupportedError, WeightError,
 } from './errors.js';
+export { runOnnxRecurrent, type OnnxAttributeValue, type OnnxRecurrentNode, type OnnxRecurrentOp, type OnnxTensor } from './io/onnx.js';

@@ -92,11 +92,12 @@ class CpuRuntime implements Runtime {
     if (this.disposed) throw new DisposedError('runtime was disposed; create a new one');
     if (!(model instanceof Model)) throw new UnsupportedError('compile: expected a model made by sequential() or model()');
     let alive = true;
+    const runtime = this;
     return {
       model,
       backend: 'cpu',
       async predict(inputs, options = {}) {
-        if (!alive) throw new DisposedError(`model '${model.name}' was disposed; compile it again`);
+        if (!alive || runtime.disposed) throw new DisposedError(`model '${model.name}' was disposed (or its runtime was); compile it again`);
         const resolved = resolveInputs(model, inputs);
         const out = runReference(model, resolved.tensors, { lengths: checkLengths(options.lengths, resolved.batch, resolved.timeSteps) }).map(toFloat32);
         return out.length === 1 ? out[0]! : out;

@@ -2,10 +2,11 @@ import {
   Bidirectional, type BidirectionalOptions, Concatenate, type ConcatenateOptions, Dense, type DenseOptions, Dropout,
   type DropoutOptions,
 } from './layers.js';
+import type { MultiOutput } from './layer.js';
 import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
 
 export { Model, input, model, sequential, type InputOptions, type ModelOptions } from './model.js';
-export { Layer, type ApplyOptions, type WeightSpec } from './layer.js';
+export { Layer, type ApplyOptions, type ApplyResult, type MultiOutput, type WeightSpec } from './layer.js';
 export { RecurrentLayer, GATES, type CellType, type RecurrentConfig, type RecurrentExtensions, type RecurrentOptions } from './recurrent.js';
 export { Bidirectional, Concatenate, Dense, Dropout, InputLayer, type MergeMode } from './layers.js';
 export { SymbolicTensor, type Node, type Shape, type Tensor } from './tensor.js';
@@ -18,11 +19,11 @@ export { ACTIVATION_ID, actSpec, type ActSpec, type Activation } from './activat
  */
 export const layers = {
   /** Fully connected recurrent layer: h = act(x W + h U + b). */
-  simpleRNN: (options: RecurrentOptions) => new RecurrentLayer('simpleRNN', options),
+  simpleRNN: <const O extends RecurrentOptions>(options: O) => new RecurrentLayer<MultiOutput<O>>('simpleRNN', options),
   /** Long short-term memory layer (gates i, f, c, o). */
-  lstm: (options: RecurrentOptions) => new RecurrentLayer('lstm', options),
+  lstm: <const O extends RecurrentOptions>(options: O) => new RecurrentLayer<MultiOutput<O>>('lstm', options),
   /** Gated recurrent unit (gates z, r, h); resetAfter defaults to true as in Keras 2+. */
-  gru: (options: RecurrentOptions) => new RecurrentLayer('gru', options),
+  gru: <const O extends RecurrentOptions>(options: O) => new RecurrentLayer<MultiOutput<O>>('gru', options),
   /** Densely connected layer on the last axis. */
   dense: (options: DenseOptions) => new Dense(options),
   /** Concatenation along the feature axis. */
@@ -30,5 +31,5 @@ export const layers = {
   /** Dropout (the identity at inference). */
   dropout: (options: DropoutOptions) => new Dropout(options),
   /** Runs a recurrent layer in both directions and merges the outputs. */
-  bidirectional: (options: BidirectionalOptions) => new Bidirectional(options),
+  bidirectional: <Multi extends boolean>(options: BidirectionalOptions<Multi>) => new Bidirectional<Multi>(options),
 };

@@ -81,7 +81,19 @@ function hashName(name: string): number {
  * Base of all layers. A layer is configured once, built (weights sized) on its first `apply`,
  * and may be applied again to inputs of the same shape (shared weights).
  */
-export abstract class Layer {
+/** What `apply` returns: one tensor, or a list for layers with several outputs (returnState). */
+export type ApplyResult<Multi extends boolean> = Multi extends true ? SymbolicTensor[] : SymbolicTensor;
+
+/**
+ * Whether a recurrent layer's options make it return a list (returnState: true). Literal options
+ * give an exact type; a non-literal boolean gives the union.
+ */
+export type MultiOutput<O> =
+  'returnState' extends keyof O
+    ? O extends { returnState: true } ? true : NonNullable<O['returnState' & keyof O]> extends false ? false : boolean
+    : false;
+
+export abstract class Layer<Multi extends boolean = boolean> {
   abstract readonly className: string;
   readonly name: string;
   readonly inputShape: Shape | undefined;
@@ -108,7 +120,7 @@ export abstract class Layer {
   }
 
   /** Applies the layer to symbolic tensors (functional API). Returns a list when the layer has several outputs. */
-  apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): SymbolicTensor | SymbolicTensor[] {
+  apply(inputs: SymbolicTensor | SymbolicTensor[], options: ApplyOptions = {}): ApplyResult<Multi> {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (!this.takesList && list.length !== 1) {
       throw new ShapeError(`layer '${this.name}' (${this.className}) takes 1 input tensor, got ${list.length}`);
@@ -137,7 +149,12 @@ export abstract class Layer {
     const node: Node = { layer: this, inputs: list, initialState: init, outputs };
     for (const o of outputs) o.node = node;
     this.nodes.push(node);
-    return outputs.length === 1 ? outputs[0]! : outputs;
+    return (this.multiOutput ? outputs : outputs[0]!) as ApplyResult<Multi>;
+  }
+
+  /** Whether apply() returns a list (layers with returnState). */
+  protected get multiOutput(): boolean {
+    return false;
   }
 
   /** Default weights: Glorot-uniform matrices, zero vectors (layers may override). */

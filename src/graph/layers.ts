@@ -11,7 +11,7 @@ export interface DenseOptions extends BaseLayerOptions {
 }
 
 /** Fully connected layer on the last axis: [features] -> [units], or [T, features] -> [T, units]. */
-export class Dense extends Layer {
+export class Dense extends Layer<false> {
   readonly className = 'Dense';
   readonly units: number;
   readonly activation: Activation;
@@ -56,7 +56,7 @@ export interface ConcatenateOptions extends BaseLayerOptions {
 }
 
 /** Joins tensors along the feature axis. On the GPU the producers write straight into their slice. */
-export class Concatenate extends Layer {
+export class Concatenate extends Layer<false> {
   readonly className = 'Concatenate';
   protected override readonly takesList = true;
   readonly axis: number;
@@ -101,7 +101,7 @@ export interface DropoutOptions extends BaseLayerOptions {
 }
 
 /** Dropout: the identity at inference. */
-export class Dropout extends Layer {
+export class Dropout extends Layer<false> {
   readonly className = 'Dropout';
   readonly rate: number;
 
@@ -126,8 +126,8 @@ export class Dropout extends Layer {
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
 
-export interface BidirectionalOptions extends BaseLayerOptions {
-  layer: RecurrentLayer;
+export interface BidirectionalOptions<Multi extends boolean = boolean> extends BaseLayerOptions {
+  layer: RecurrentLayer<Multi>;
   mergeMode?: MergeMode;
 }
 
@@ -135,13 +135,13 @@ export interface BidirectionalOptions extends BaseLayerOptions {
  * Runs a recurrent layer forwards and a copy of it backwards over the sequence, and merges the two
  * outputs. Weights: the forward layer's, then the backward layer's.
  */
-export class Bidirectional extends Layer {
+export class Bidirectional<Multi extends boolean = boolean> extends Layer<Multi> {
   readonly className = 'Bidirectional';
   readonly forward: RecurrentLayer;
   readonly backward: RecurrentLayer;
   readonly mergeMode: MergeMode;
 
-  constructor(options: BidirectionalOptions) {
+  constructor(options: BidirectionalOptions<Multi>) {
     if (typeof options !== 'object' || options === null || !(options.layer instanceof RecurrentLayer)) {
       throw new ConfigError('Bidirectional: { layer } must be a simpleRNN, lstm or gru layer');
     }
@@ -168,6 +168,10 @@ export class Bidirectional extends Layer {
     this.forward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/forward_${inner.name}` }, ext);
     // Keras reverses the backward layer's sequence output back into time order.
     this.backward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/backward_${inner.name}`, goBackwards: true }, { ...ext, timeAligned: true });
+  }
+
+  protected override get multiOutput(): boolean {
+    return this.forward.config.returnState;
   }
 
   weightSpecs(): WeightSpec[] {
@@ -210,7 +214,7 @@ export class Bidirectional extends Layer {
 }
 
 /** The model input layer (created by `input()`). */
-export class InputLayer extends Layer {
+export class InputLayer extends Layer<false> {
   readonly className = 'InputLayer';
   constructor(options: BaseLayerOptions) {
     super('input', options);

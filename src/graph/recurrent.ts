@@ -78,7 +78,7 @@ const CLASS_NAMES: Record<CellType, string> = { simpleRNN: 'SimpleRNN', lstm: 'L
 const PREFIX: Record<CellType, string> = { simpleRNN: 'simple_rnn', lstm: 'lstm', gru: 'gru' };
 
 /** A SimpleRNN, LSTM or GRU layer. Input [timeSteps, features]; output [units] or [timeSteps, units]. */
-export class RecurrentLayer extends Layer {
+export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi> {
   readonly className: string;
   readonly config: RecurrentConfig;
   private inputFeatures = 0;
@@ -133,6 +133,10 @@ export class RecurrentLayer extends Layer {
       padZero: ext.padZero ?? false,
       timeAligned: ext.timeAligned ?? false,
     };
+  }
+
+  protected override get multiOutput(): boolean {
+    return this.config.returnState;
   }
 
   /** Number of recurrent states: LSTM has [h, c], the others [h]. */

@@ -4,7 +4,7 @@
  * (test/support/cases.ts explains the defaults). There is no CPU fallback here: a runtime that is not
  * on WebGPU fails every test (CI has a software adapter, lavapipe).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
 import { type GpuCase, allCases, lengthCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
@@ -21,6 +21,23 @@ beforeAll(async () => {
 
 afterAll(() => {
   rt?.dispose();
+});
+
+// Every test runs inside validation / out-of-memory / internal error scopes on the shared device; an
+// error raised by anything the test did fails it.
+const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+beforeEach(() => {
+  for (const f of SCOPES) rt?.device?.pushErrorScope(f);
+});
+afterEach(async () => {
+  const device = rt?.device;
+  if (!device) return;
+  const errors: string[] = [];
+  for (let i = SCOPES.length - 1; i >= 0; i--) {
+    const e = await device.popErrorScope();
+    if (e) errors.push(`${SCOPES[i]}: ${e.message}`);
+  }
+  expect(errors, 'GPU errors raised during the test').toEqual([]);
 });
 
 /** Every GPU test starts here: a CPU runtime must fail, never pass by comparing CPU with CPU. */

@@ -2,8 +2,8 @@
 // false, ONNX linear_before_reset = 0): candidate = g(x W_h + (r * h_prev) U_h + b_h). Every unit needs
 // the whole vector r * h_prev, so one workgroup owns one (row, direction) and loops over units: phase 1
 // computes z and r * h_prev into S scratch, a barrier, phase 2 the candidate and the new state.
-// Same buffers and parameters as recurrent_step.wgsl; S additionally holds scratch rh [D][B][H] at
-// 3*DBH and z [D][B][H] at 4*DBH.
+// Same buffers (U in the interleaved vec4 layout: z, r, h in .xyz) and parameters as
+// recurrent_step.wgsl; S additionally holds scratch rh [D][B][H] at 3*DBH and z [D][B][H] at 4*DBH.
 override ACT_F: u32 = 2u;
 override ACT_G: u32 = 4u;
 
@@ -26,7 +26,7 @@ struct Params {
   dir: array<Dir, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> U: array<f32>;
+@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
@@ -59,8 +59,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       var ar = 0.0;
       for (var k = 0u; k < H; k++) {
         let hk = S[hIn + k];
-        az += hk * U[uBase + k * GH + j];
-        ar += hk * U[uBase + k * GH + H + j];
+        let u = U[uBase + k * H + j];
+        az += hk * u.x;
+        ar += hk * u.y;
       }
       let z = activate(ACT_F, pre(P[pb + j] + az), st.aF, st.bF);
       let r = activate(ACT_F, pre(P[pb + H + j] + ar), st.aF, st.bF);
@@ -83,7 +84,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       continue;
     }
     var acc = 0.0;
-    for (var k = 0u; k < H; k++) { acc += S[rh + k] * U[uBase + k * GH + 2u * H + j]; }
+    for (var k = 0u; k < H; k++) { acc += S[rh + k] * U[uBase + k * H + j].z; }
     let cand = activate(ACT_G, pre(P[pb + 2u * H + j] + acc), st.aG, st.bG);
     let z = S[zs + j];
     let h = z * hPrev + (1.0 - z) * cand;

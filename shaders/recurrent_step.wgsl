@@ -1,14 +1,16 @@
 // One time step of a SimpleRNN, LSTM or GRU (reset gate after the matmul) layer, fused: the
 // recurrent matmul for all gates, plus the precomputed input projection P (bias included), the
 // activations and the state update, writing the new hidden state straight into the consumer's view.
-// Both directions of a bidirectional layer run in the same dispatch (workgroup_id.z = direction).
+// A workgroup owns 64 units of R batch rows: each weight it loads serves R rows. Both directions of a
+// bidirectional layer run in the same dispatch (workgroup_id.z = direction).
 //
-// Buffers:
-//   U: per direction d at d * uDir: recurrent kernel [H][G*H], recurrent bias [G*H] (GRU reset-after,
-//      else zeros), peepholes [3][H] (i, f, o; LSTM, else zeros).
-//   P: projections [T][B][D*G*H], then the step mask [T][B] (1 = valid) when maskOn.
+// Buffers (U in vec4s, the rest in f32):
+//   U: per direction d at d * uDir: for G > 1, U[k*H + j] = unit j's gate weights for input k, gates in
+//      .xyzw (Keras order; GRU's .w is 0), then recurrent bias [H] (GRU reset-after) and peepholes [H]
+//      (i, f, o); for G = 1, U[k4*H + j] = the weights of inputs 4*k4 .. 4*k4+3 of unit j.
+//   P: projections [T][B][D*G*H] (gate g of unit j at d*G*H + g*H + j), then the mask [T][B] if maskOn.
 //   S: h in two ping-pong slots [2][D][B][H] (read slot slotIn, write the other), then c [D][B][H].
-//   Y: the output view; element (t, b, f) at base + t*sT + b*sB + f, with yOff = base + t_out*sT + f0.
+//   Y: the output view; row b's unit j goes to yOff + b*ySB + j.
 override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU (reset after)
 override G: u32 = 4u;           // gates: 1, 4, 3
 override ACT_F: u32 = 2u;       // gate activation (sigmoid)
@@ -16,10 +18,12 @@ override ACT_G: u32 = 4u;       // candidate activation (tanh); SimpleRNN's acti
 override ACT_H: u32 = 4u;       // LSTM output activation (tanh)
 override PEEPHOLE: bool = false;
 override INPUT_FORGET: bool = false;
+override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8)
 
-// One thread per hidden unit; 64 lanes keep the h tile in workgroup memory small and fit the
-// compatibility-mode invocation limit (128).
+// 64 units per workgroup: a multiple of every GPU's SIMD width, and within the compatibility-mode
+// invocation limit (128). The h tile holds 64 inputs of up to 8 rows.
 const WG: u32 = 64u;
+const MAX_R: u32 = 8u;
 
 struct Dir {
   tIn: u32,       // time index read from P and the mask
@@ -37,13 +41,13 @@ struct Params {
   dir: array<Dir, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> U: array<f32>;
+@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
 
-var<workgroup> hTile: array<f32, WG>;
+var<workgroup> hTile: array<f32, 512>;   // MAX_R * WG
 
 fn pre(x: f32) -> f32 {
   return clamp(x, -st.clip, st.clip);
@@ -52,83 +56,97 @@ fn pre(x: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let H = st.H;
-  let GH = st.GH;
   let j = wid.x * WG + lid.x;
-  let b = wid.y;
+  let b0 = wid.y * R;
   let d = wid.z;
-  let di = st.dir[d];
   let live = j < H;
-  let rowDB = d * st.B * H + b * H;
-  let hIn = st.slotIn * st.DBH + rowDB;
-  let hOut = (1u - st.slotIn) * st.DBH + rowDB;
+  let hIn = st.slotIn * st.DBH + d * st.B * H;
   let uBase = d * st.uDir;
-  var valid = true;
-  if (st.maskOn != 0u) { valid = P[st.maskBase + di.tIn * st.B + b] > 0.5; }
 
-  // acc[g] = sum_k h_prev[k] * U[k][g*H + j], h_prev staged through workgroup memory in tiles.
-  var acc = array<f32, 4>(0.0, 0.0, 0.0, 0.0);
+  // acc[r] = h_prev[b0 + r] . U[:, j] for every gate at once.
+  var acc: array<vec4<f32>, MAX_R>;
   for (var k0 = 0u; k0 < H; k0 += WG) {
-    let k = k0 + lid.x;
-    var hv = 0.0;
-    if (k < H) { hv = S[hIn + k]; }
-    hTile[lid.x] = hv;
+    for (var r = 0u; r < R; r++) {
+      let k = k0 + lid.x;
+      var v = 0.0;
+      if (k < H && b0 + r < st.B) { v = S[hIn + (b0 + r) * H + k]; }
+      hTile[r * WG + lid.x] = v;
+    }
     workgroupBarrier();
-    if (live && valid) {
+    if (live) {
       let n = min(WG, H - k0);
-      for (var kk = 0u; kk < n; kk++) {
-        let hk = hTile[kk];
-        let row = uBase + (k0 + kk) * GH + j;
-        for (var g = 0u; g < G; g++) { acc[g] += hk * U[row + g * H]; }
+      if (G == 1u) {
+        for (var q = 0u; q < (n + 3u) / 4u; q++) {
+          let u = U[uBase + (k0 / 4u + q) * H + j];
+          for (var r = 0u; r < R; r++) {
+            let t = r * WG + 4u * q;
+            acc[r].x += dot(vec4<f32>(hTile[t], hTile[t + 1u], hTile[t + 2u], hTile[t + 3u]), u);
+          }
+        }
+      } else {
+        for (var kk = 0u; kk < n; kk++) {
+          let u = U[uBase + (k0 + kk) * H + j];
+          for (var r = 0u; r < R; r++) { acc[r] += hTile[r * WG + kk] * u; }
+        }
       }
     }
     workgroupBarrier();
   }
   if (!live) { return; }
 
-  let y = di.yOff + b * st.ySB + j;
-  let hPrev = S[hIn + j];
-  if (!valid) {
-    // A masked step keeps the state and repeats the previous output (or writes zeros).
-    S[hOut + j] = hPrev;
-    if (st.seqOut != 0u) {
-      var carried = 0.0;
-      if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
-      Y[y] = carried;
+  let di = st.dir[d];
+  for (var r = 0u; r < R; r++) {
+    let b = b0 + r;
+    if (b >= st.B) { break; }
+    let rowDB = d * st.B * H + b * H;
+    let hOut = (1u - st.slotIn) * st.DBH + rowDB;
+    let hPrev = S[hIn + b * H + j];
+    let y = di.yOff + b * st.ySB + j;
+    if (st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5) {
+      // A masked step keeps the state and repeats the previous output (or writes zeros).
+      S[hOut + j] = hPrev;
+      if (st.seqOut != 0u) {
+        var carried = 0.0;
+        if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
+        Y[y] = carried;
+      }
+      continue;
     }
-    return;
-  }
-
-  let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * GH + j;
-  let extra = uBase + H * GH;   // recurrent bias, then peepholes
-  var h = 0.0;
-  if (CELL == 0u) {
-    h = activate(ACT_G, pre(P[pb] + acc[0]), st.aG, st.bG);
-  } else if (CELL == 1u) {
-    let cIdx = 2u * st.DBH + rowDB + j;
-    let cPrev = S[cIdx];
-    var zi = P[pb] + acc[0];
-    var zf = P[pb + H] + acc[1];
-    let zc = P[pb + 2u * H] + acc[2];
-    var zo = P[pb + 3u * H] + acc[3];
-    if (PEEPHOLE) {
-      zi += U[extra + GH + j] * cPrev;
-      zf += U[extra + GH + H + j] * cPrev;
+    let a = acc[r];
+    let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;
+    var h = 0.0;
+    if (CELL == 0u) {
+      h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
+    } else if (CELL == 1u) {
+      let cIdx = 2u * st.DBH + rowDB + j;
+      let cPrev = S[cIdx];
+      var zi = P[pb] + a.x;
+      var zf = P[pb + H] + a.y;
+      let zc = P[pb + 2u * H] + a.z;
+      var zo = P[pb + 3u * H] + a.w;
+      var peep = vec4<f32>(0.0);
+      if (PEEPHOLE) {
+        peep = U[uBase + H * H + H + j];
+        zi += peep.x * cPrev;
+        zf += peep.y * cPrev;
+      }
+      let i = activate(ACT_F, pre(zi), st.aF, st.bF);
+      var f = 1.0 - i;
+      if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
+      let cand = activate(ACT_G, pre(zc), st.aG, st.bG);
+      let c = f * cPrev + i * cand;
+      zo += peep.z * c;
+      let o = activate(ACT_F, pre(zo), st.aF, st.bF);
+      h = o * activate(ACT_H, c, st.aH, st.bH);
+      S[cIdx] = c;
+    } else {
+      let rb = U[uBase + H * H + j];
+      let z = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
+      let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
+      let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
+      h = z * hPrev + (1.0 - z) * cand;
     }
-    let i = activate(ACT_F, pre(zi), st.aF, st.bF);
-    var f = 1.0 - i;
-    if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
-    let cand = activate(ACT_G, pre(zc), st.aG, st.bG);
-    let c = f * cPrev + i * cand;
-    if (PEEPHOLE) { zo += U[extra + GH + 2u * H + j] * c; }
-    let o = activate(ACT_F, pre(zo), st.aF, st.bF);
-    h = o * activate(ACT_H, c, st.aH, st.bH);
-    S[cIdx] = c;
-  } else {
-    let z = activate(ACT_F, pre(P[pb] + acc[0] + U[extra + j]), st.aF, st.bF);
-    let r = activate(ACT_F, pre(P[pb + H] + acc[1] + U[extra + H + j]), st.aF, st.bF);
-    let cand = activate(ACT_G, pre(P[pb + 2u * H] + r * (acc[2] + U[extra + 2u * H + j])), st.aG, st.bG);
-    h = z * hPrev + (1.0 - z) * cand;
+    S[hOut + j] = h;
+    Y[y] = h;
   }
-  S[hOut + j] = h;
-  Y[y] = h;
 }

@@ -17,8 +17,15 @@ export function usesResetBeforeKernel(cfg: RecurrentConfig): boolean {
   return cfg.cell === 'gru' && !cfg.resetAfter;
 }
 
+/** Batch rows per workgroup of the step kernel: every weight loaded serves this many rows. */
+export function rowsPerWorkgroup(batch: number): number {
+  let r = 1;
+  while (r < batch && r < 8) r *= 2;
+  return r;
+}
+
 /** The fused step program for a layer's cell and activations. */
-export function stepProgram(cfg: RecurrentConfig): Program {
+export function stepProgram(cfg: RecurrentConfig, rows = 1): Program {
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const bindings = ['read', 'read', 'read_write', 'read_write', 'uniform'] as const;
   if (usesResetBeforeKernel(cfg)) {
@@ -34,10 +41,10 @@ export function stepProgram(cfg: RecurrentConfig): Program {
   const cell = CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   return {
-    name: `${cfg.cell}_step f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}`,
+    name: `${cfg.cell}_step R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}`,
     code: stepCode,
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled },
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
   };
@@ -67,10 +74,14 @@ export interface StepParams {
 
 const STEP_UNIFORM_SIZE = 112;
 
-/** Element stride of one direction's block in the U buffer: kernel, recurrent bias, peepholes. */
+/**
+ * Stride, in vec4s, of one direction's block in the U buffer. Gated cells: [H][H] vec4s (a unit's
+ * gates side by side), recurrent bias [H], peepholes [H]. SimpleRNN: [ceil(H/4)][H] vec4s (four
+ * consecutive inputs side by side).
+ */
 export function recurrentWeightStride(cfg: RecurrentConfig): number {
-  const gh = GATES[cfg.cell] * cfg.units;
-  return cfg.units * gh + gh + 3 * cfg.units;
+  const H = cfg.units;
+  return GATES[cfg.cell] === 1 ? Math.ceil(H / 4) * H : H * H + 2 * H;
 }
 
 export function writeStepParams(view: DataView, p: StepParams): void {
@@ -89,7 +100,7 @@ export function writeStepParams(view: DataView, p: StepParams): void {
   }
 }
 
-export function stepDispatch(cfg: RecurrentConfig, B: number, D: number): [number, number, number] {
+export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, rows = 1): [number, number, number] {
   if (usesResetBeforeKernel(cfg)) return [B, D, 1];
-  return [Math.ceil(cfg.units / STEP_WG), B, D];
+  return [Math.ceil(cfg.units / STEP_WG), Math.ceil(B / rows), D];
 }

@@ -29,21 +29,34 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
   const D = dirs.length;
   const N = D * GH;
   const w = new Float32Array(F * N + N);
-  const uStride = recurrentWeightStride(cfg);
+  const uStride = 4 * recurrentWeightStride(cfg); // in floats
   const u = new Float32Array(D * uStride);
+  const G = GATES[cfg.cell];
   dirs.forEach((l, d) => {
     const ws = l.weightsView();
     const kernel = ws[0]!, rec = ws[1]!;
     for (let k = 0; k < F; k++) w.set(kernel.subarray(k * GH, (k + 1) * GH), k * N + d * GH);
-    u.set(rec, d * uStride);
+    const base = d * uStride;
+    // Keras recurrent kernel [H][G*H] -> the interleaved vec4 layout of recurrent_step.wgsl.
+    for (let k = 0; k < H; k++) {
+      for (let j = 0; j < H; j++) {
+        if (G === 1) u[base + ((k >> 2) * H + j) * 4 + (k & 3)] = rec[k * GH + j]!;
+        else for (let g = 0; g < G; g++) u[base + (k * H + j) * 4 + g] = rec[k * GH + g * H + j]!;
+      }
+    }
     let next = 2;
     if (cfg.useBias) {
       const bias = ws[next++]!;
       w.set(bias.subarray(0, GH), F * N + d * GH);
-      // GRU reset-after keeps its recurrent bias [1, 3H] inside the step (r * (h U + b_r)).
-      if (cfg.cell === 'gru' && cfg.resetAfter) u.set(bias.subarray(GH, 2 * GH), d * uStride + H * GH);
+      // GRU reset-after keeps its recurrent bias inside the step (r * (h U + b_r)).
+      if (cfg.cell === 'gru' && cfg.resetAfter) {
+        for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (H * H + j) * 4 + g] = bias[GH + g * H + j]!;
+      }
     }
-    if (cfg.peephole) u.set(ws[next]!, d * uStride + H * GH + GH);
+    if (cfg.peephole) {
+      const p = ws[next]!;
+      for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (H * H + H + j) * 4 + g] = p[g * H + j]!;
+    }
   });
   return { w, u };
 }

@@ -5,6 +5,8 @@ import type { Tensor } from './graph/tensor.js';
 import { runReference, toFloat32 } from './cpu/reference.js';
 import { acquireDevice, type AcquiredDevice } from './gpu/device.js';
 import { GpuCompiledModel } from './schedule/executor.js';
+import { CpuStream } from './cpu/stream.js';
+import { type StreamOptions, type StreamSession, checkStreamOptions } from './session.js';
 
 /** Options of `createRuntime`. */
 export interface RuntimeOptions {
@@ -32,6 +34,15 @@ export interface CompiledModel {
    * model has several outputs.
    */
   predict(inputs: Tensor | Tensor[], options?: PredictOptions): Promise<Tensor | Tensor[]>;
+  /**
+   * A stateful session: recurrent states stay on the device between `step()` calls, so a sequence fed
+   * in chunks gives the outputs of running it whole. Models with Bidirectional or goBackwards layers
+   * cannot stream (UnsupportedError).
+   * @example
+   * const s = run.stream({ batch: 1 });
+   * const y = await s.step({ data: frame, shape: [1, 1, features] });
+   */
+  stream(options: StreamOptions): StreamSession;
   /** Frees every GPU resource this compiled model created. */
   dispose(): void;
 }
@@ -40,6 +51,11 @@ export interface CompiledModel {
 export interface CompileOptions {
   /** Batch sizes to plan ahead (each plan's buffers are allocated once and reused). */
   batchSizes?: number[];
+  /**
+   * WebGPU: sequences longer than this many steps run in chunks of at most this many steps, one
+   * submit each, on the streaming path (GPU memory then does not grow with the length). Default 4096.
+   */
+  maxStepsPerSubmit?: number;
 }
 
 /** A backend plus, for WebGPU, its device. */
@@ -101,6 +117,10 @@ class CpuRuntime implements Runtime {
         const resolved = resolveInputs(model, inputs);
         const out = runReference(model, resolved.tensors, { lengths: checkLengths(options.lengths, resolved.batch, resolved.timeSteps) }).map(toFloat32);
         return out.length === 1 ? out[0]! : out;
+      },
+      stream(options: StreamOptions) {
+        if (!alive || runtime.disposed) throw new DisposedError(`model '${model.name}' was disposed (or its runtime was); compile it again`);
+        return new CpuStream(model, checkStreamOptions(model, options), () => alive && !runtime.disposed);
       },
       dispose() { alive = false; },
     };

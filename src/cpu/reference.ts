@@ -6,9 +6,10 @@
 import { ShapeError } from '../errors.js';
 import { actSpec } from '../graph/activations.js';
 import { Bidirectional, Concatenate, Dense, Dropout } from '../graph/layers.js';
+import { Masking } from '../graph/masking.js';
 import type { Model } from '../graph/model.js';
 import { RecurrentLayer } from '../graph/recurrent.js';
-import type { Tensor } from '../graph/tensor.js';
+import type { Node, Tensor } from '../graph/tensor.js';
 import { activate, softmaxRow } from './math.js';
 
 /** A float64 tensor, batch first. */
@@ -21,6 +22,12 @@ export interface F64Tensor {
 export interface ReferenceOptions {
   /** Per-row valid lengths of the sequence inputs (right padding): steps t >= length are masked. */
   lengths?: readonly number[];
+  /**
+   * Streaming: each recurrent node starts from these states ([h] or [h, c], each [B * H]) instead of
+   * zeros / its initial-state inputs, a masked step before the node's first valid step carries h (the
+   * output the stream had when the chunk began), and the final states are written back.
+   */
+  states?: Map<Node, Float64Array[]>;
 }
 
 /** Runs the model on the CPU in float64; returns one tensor per model output. */
@@ -35,26 +42,44 @@ export function runReference(model: Model, inputs: readonly Tensor[], options: R
     if (!v) throw new Error(`reference: tensor ${id} not computed`);
     return v;
   };
-  // `lengths` masks every recurrent layer's input steps.
-  const maskFor = (x: F64Tensor) => lengthMask(options.lengths, x.shape[0]!, x.shape[1]!);
+  // Time-step masks (Keras' compute_mask): lengths mask the sequence inputs; Masking adds its own;
+  // Dropout, Dense and returnSequences recurrent layers pass them on; Concatenate ANDs them.
+  const masks = new Map<number, Uint8Array>();
+  model.inputs.forEach((sym, i) => {
+    const t = inputs[i]!;
+    const m = t.shape.length === 3 ? lengthMask(options.lengths, t.shape[0]!, t.shape[1]!) : undefined;
+    if (m) masks.set(sym.id, m);
+  });
   for (const node of model.nodes) {
     const layer = node.layer;
     const xs = node.inputs.map((t) => get(t.id));
     const init = node.initialState.map((t) => get(t.id));
+    const mask = masks.get(node.inputs[0]!.id);
     let outs: F64Tensor[];
+    let outMask: Uint8Array | undefined;
     if (layer instanceof RecurrentLayer) {
-      outs = recurrentOutputs(layer, xs[0]!, init, maskFor(xs[0]!));
+      outs = recurrentOutputs(layer, xs[0]!, init, mask, options.states?.get(node));
+      outMask = layer.config.returnSequences ? mask : undefined;
     } else if (layer instanceof Bidirectional) {
-      outs = bidirectional(layer, xs[0]!, init, maskFor(xs[0]!));
+      outs = bidirectional(layer, xs[0]!, init, mask);
+      outMask = layer.forward.config.returnSequences ? mask : undefined;
     } else if (layer instanceof Dense) {
       outs = [dense(layer, xs[0]!)];
+      outMask = mask;
     } else if (layer instanceof Concatenate) {
       outs = [concatenate(xs, layer.name)];
+      outMask = andMasks(node.inputs.map((t) => masks.get(t.id)), outs[0]!);
     } else if (layer instanceof Dropout) {
       outs = [xs[0]!];
+      outMask = mask;
+    } else if (layer instanceof Masking) {
+      const own = valueMask(xs[0]!, layer.maskValue);
+      outs = [zeroMasked(xs[0]!, own)];
+      outMask = mask ? own.map((v, i) => v & mask[i]!) : own;
     } else {
       throw new Error(`reference: no rule for layer class ${layer.className}`);
     }
+    if (outMask && node.outputs[0]!.shape.length === 2) masks.set(node.outputs[0]!.id, outMask);
     node.outputs.forEach((o, i) => values.set(o.id, outs[i]!));
   }
   return model.outputs.map((o) => get(o.id));
@@ -63,6 +88,37 @@ export function runReference(model: Model, inputs: readonly Tensor[], options: R
 /** Rounds a reference result to float32 tensors (for the API's cpu backend). */
 export function toFloat32(t: F64Tensor): Tensor {
   return { data: Float32Array.from(t.data), shape: [...t.shape] };
+}
+
+/** Keras Masking: mask[b * T + t] = 1 where any feature of x[b, t, :] differs from maskValue. */
+export function valueMask(x: F64Tensor, maskValue: number): Uint8Array {
+  const [B, T, F] = x.shape as [number, number, number];
+  const m = new Uint8Array(B * T);
+  const v = Math.fround(maskValue); // compared in float32, as Keras and the GPU do
+  for (let i = 0; i < B * T; i++) {
+    for (let f = 0; f < F; f++) {
+      if (x.data[i * F + f] !== v) {
+        m[i] = 1;
+        break;
+      }
+    }
+  }
+  return m;
+}
+
+/** x with the masked steps zeroed (Masking's output). */
+function zeroMasked(x: F64Tensor, mask: Uint8Array): F64Tensor {
+  const F = x.shape[2]!;
+  const data = x.data.slice();
+  mask.forEach((v, i) => { if (!v) data.fill(0, i * F, (i + 1) * F); });
+  return { data, shape: [...x.shape] };
+}
+
+/** Concatenate's mask: the AND of its inputs' masks (an unmasked input counts as all valid). */
+function andMasks(list: (Uint8Array | undefined)[], out: F64Tensor): Uint8Array | undefined {
+  const given = list.filter((m): m is Uint8Array => m !== undefined);
+  if (given.length === 0 || out.shape.length !== 3) return undefined;
+  return given.reduce((acc, m) => acc.map((v, i) => v & m[i]!));
 }
 
 /** mask[b * T + t] = 1 where step t of row b is valid. */
@@ -85,7 +141,7 @@ interface CellRun {
  * step keeps the state and outputs the previous step's output (zeros before the first; Keras
  * masking), or zeros with padZero (ONNX).
  */
-function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined): CellRun {
+function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined, carryState = false): CellRun {
   const cfg = layer.config;
   const [B, T, F] = x.shape as [number, number, number];
   const H = cfg.units;
@@ -110,7 +166,8 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: U
   for (let b = 0; b < B; b++) {
     const hb = h.subarray(b * H, (b + 1) * H);
     const cb = c ? c.subarray(b * H, (b + 1) * H) : null;
-    let lastOut = new Float64Array(H);
+    // Keras carries zeros before the first valid step; a stream carries the output it had, i.e. h.
+    let lastOut = carryState ? hb.slice() : new Float64Array(H);
     for (let s = 0; s < T; s++) {
       const t = cfg.goBackwards ? T - 1 - s : s;
       const out = seq.subarray((b * T + s) * H, (b * T + s + 1) * H);
@@ -170,10 +227,17 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: U
 }
 
 /** A recurrent layer's outputs: [out, ...states]. */
-function recurrentOutputs(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined): F64Tensor[] {
+function recurrentOutputs(
+  layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined, streamed?: Float64Array[],
+): F64Tensor[] {
   const [B, T] = x.shape as [number, number];
   const H = layer.config.units;
-  const run = runCell(layer, x, init, mask);
+  const start = streamed ? streamed.map((data) => ({ data, shape: [B, H] })) : init;
+  const run = runCell(layer, x, start, mask, streamed !== undefined);
+  if (streamed) {
+    streamed[0]!.set(run.h);
+    if (run.c) streamed[1]!.set(run.c);
+  }
   let out: F64Tensor;
   if (layer.config.returnSequences) {
     let data = run.seq;

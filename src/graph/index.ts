@@ -4,11 +4,13 @@ import {
 } from './layers.js';
 import type { MultiOutput } from './layer.js';
 import { RecurrentLayer, type RecurrentOptions } from './recurrent.js';
+import { Masking, type MaskingOptions } from './masking.js';
 
 export { Model, input, model, sequential, type InputOptions, type ModelOptions } from './model.js';
 export { Layer, type ApplyOptions, type ApplyResult, type MultiOutput, type WeightSpec } from './layer.js';
 export { RecurrentLayer, GATES, type CellType, type RecurrentConfig, type RecurrentExtensions, type RecurrentOptions } from './recurrent.js';
 export { Bidirectional, Concatenate, Dense, Dropout, InputLayer, type MergeMode } from './layers.js';
+export { Masking, type MaskingOptions } from './masking.js';
 export { SymbolicTensor, type Node, type Shape, type Tensor } from './tensor.js';
 export { ACTIVATION_ID, actSpec, type ActSpec, type Activation } from './activations.js';
 
@@ -30,6 +32,8 @@ export const layers = {
   concatenate: (options?: ConcatenateOptions) => new Concatenate(options),
   /** Dropout (the identity at inference). */
   dropout: (options: DropoutOptions) => new Dropout(options),
+  /** Keras' Masking: steps whose features all equal maskValue are zeroed and skipped by recurrent layers downstream. */
+  masking: (options?: MaskingOptions) => new Masking(options),
   /** Runs a recurrent layer in both directions and merges the outputs. */
   bidirectional: <Multi extends boolean>(options: BidirectionalOptions<Multi>) => new Bidirectional<Multi>(options),
 };

@@ -164,7 +164,9 @@ export class Bidirectional<Multi extends boolean = boolean> extends Layer<Multi>
       ...(c.cell === 'lstm' ? { unitForgetBias: c.unitForgetBias } : {}),
     };
     if (c.goBackwards) throw new UnsupportedError(`${where}: the wrapped layer must not set goBackwards (the backward copy is made here)`);
-    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget, padZero: c.padZero };
+    // Keras' Bidirectional sets zero_output_for_mask = return_sequences on both copies: masked steps
+    // of a returned sequence are zeros in both directions (tfjs-layers carries the previous output).
+    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget, padZero: c.padZero || c.returnSequences };
     this.forward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/forward_${inner.name}` }, ext);
     // Keras reverses the backward layer's sequence output back into time order.
     this.backward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/backward_${inner.name}`, goBackwards: true }, { ...ext, timeAligned: true });

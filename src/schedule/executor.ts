@@ -3,7 +3,7 @@
  * encodes every dispatch of the plan into one command encoder and compute pass, submits once, and
  * reads back only the model's outputs.
  */
-import { DeviceLostError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
+import { ConfigError, DeviceLostError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
 import { resolveInputs } from '../graph/inputs.js';
 import { Bidirectional, Dense } from '../graph/layers.js';
 import type { Layer } from '../graph/layer.js';
@@ -14,15 +14,22 @@ import type { AcquiredDevice } from '../gpu/device.js';
 import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
+import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
 import { type BufferRef, type Home, type Plan, buildPlan, planKey } from './plan.js';
+import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent } from './weights.js';
 
 /** Plans kept per compiled model (one per batch size / length set); the oldest is evicted beyond this. */
 const MAX_PLANS = 8;
 
-interface LivePlan {
+/** Sequences longer than this run in chunks of this many steps, one submit each (see stream.ts). */
+export const DEFAULT_MAX_STEPS_PER_SUBMIT = 4096;
+
+export interface LivePlan {
   plan: Plan;
   buffers: GPUBuffer[];
+  /** Buffers owned by someone else (a stream session's states): not destroyed with the plan. */
+  shared: ReadonlySet<GPUBuffer>;
   uniform: GPUBuffer;
   staging: GPUBuffer[];
   /** Per output: the copied region [start, end) of its home buffer, in floats. */
@@ -38,6 +45,10 @@ export class GpuCompiledModel implements CompiledModel {
   private readonly pipelines = new Map<string, CompiledProgram>();
   private disposed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly sessions = new Set<GpuStream>();
+  /** predict()'s internal sessions for long inputs, by batch size. */
+  private readonly longSessions = new Map<number, GpuStream>();
+  private maxSteps = DEFAULT_MAX_STEPS_PER_SUBMIT;
 
   private constructor(
     private readonly acquired: AcquiredDevice,
@@ -48,6 +59,7 @@ export class GpuCompiledModel implements CompiledModel {
   /** Uploads the weights (a snapshot: later setWeights() calls need a new compile) and plans ahead. */
   static async create(acquired: AcquiredDevice, model: Model, options: CompileOptions, onDispose: () => void): Promise<GpuCompiledModel> {
     const compiled = new GpuCompiledModel(acquired, model, onDispose);
+    compiled.maxSteps = checkMaxSteps(options.maxStepsPerSubmit);
     const device = acquired.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
@@ -95,6 +107,11 @@ export class GpuCompiledModel implements CompiledModel {
     // Calls are serialised: a plan's buffers are reused, so two calls must not interleave.
     const run = this.queue.then(async () => {
       this.checkAlive();
+      const long = this.longSession(resolved.batch, resolved.timeSteps);
+      if (long) {
+        const seqOut = this.model.outputs.map((o) => o.shape.length === 2);
+        return runChunked(long, this.acquired.device, resolved.tensors, Math.max(...resolved.timeSteps), lengths, this.maxSteps, seqOut);
+      }
       let live = this.plans.get(key);
       if (!live) live = await this.livePlan(buildPlan(this.model, resolved.batch, resolved.timeSteps, lengths !== undefined));
       return this.execute(live, resolved.tensors, lengths);
@@ -109,8 +126,53 @@ export class GpuCompiledModel implements CompiledModel {
     if (this.disposed || this.acquired.lost) throw new DisposedError(`model '${this.model.name}' was disposed; compile it again`);
   }
 
-  /** Creates a plan's buffers, uniforms, bind groups and staging buffers. */
-  private async livePlan(plan: Plan): Promise<LivePlan> {
+  /**
+   * A stateful session: recurrent states stay in GPU buffers between calls (see StreamSession).
+   * @example
+   * const s = run.stream({ batch: 1 });
+   * for (const frame of frames) y = await s.step({ data: frame, shape: [1, 1, 40] });
+   */
+  stream(options: StreamOptions): StreamSession {
+    this.checkAlive();
+    const session = new GpuStream(this.streamHost(), checkStreamOptions(this.model, options));
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** An internal session when the inputs are longer than maxStepsPerSubmit and the model can run in chunks. */
+  private longSession(batch: number, timeSteps: number[]): GpuStream | null {
+    const seqSteps = timeSteps.filter((_, i) => this.model.inputs[i]!.shape.length === 2);
+    if (seqSteps.length === 0 || Math.max(...seqSteps) <= this.maxSteps) return null;
+    if (seqSteps.some((t) => t !== seqSteps[0]) || !canChunk(this.model)) return null;
+    let s = this.longSessions.get(batch);
+    if (!s) {
+      for (const [b, old] of this.longSessions) {
+        this.longSessions.delete(b);
+        old.dispose();
+      }
+      s = new GpuStream(this.streamHost(), batch);
+      this.longSessions.set(batch, s);
+    }
+    return s;
+  }
+
+  private streamHost(): StreamHost {
+    return {
+      model: this.model,
+      device: this.acquired.device,
+      checkAlive: () => this.checkAlive(),
+      instantiate: (plan, shared) => this.livePlan(plan, shared),
+      execute: (live, inputs, lengths, readback) => this.execute(live, inputs, lengths, readback),
+      release: destroyPlan,
+      forget: (session) => this.sessions.delete(session),
+    };
+  }
+
+  /**
+   * Creates a plan's buffers, uniforms, bind groups and staging buffers. With `shared` (a stream
+   * session's state buffers) the plan belongs to the caller and is not cached here.
+   */
+  private async livePlan(plan: Plan, shared?: ReadonlyMap<number, GPUBuffer>): Promise<LivePlan> {
     const device = this.acquired.device;
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     for (const b of plan.buffers) {
@@ -118,7 +180,7 @@ export class GpuCompiledModel implements CompiledModel {
         throw new UnsupportedError(`model '${this.model.name}': buffer '${b.label}' needs ${b.floats * 4} bytes, over this device's maxStorageBufferBindingSize (${maxBinding}); use a smaller batch or sequence`);
       }
     }
-    const buffers = plan.buffers.map((b) => createStorage(device, b.floats, b.label));
+    const buffers = plan.buffers.map((b, i) => shared?.get(i) ?? createStorage(device, b.floats, b.label));
     const uniform = device.createBuffer({ label: `${this.model.name} uniforms`, size: plan.uniforms.byteLength, usage: Usage.UNIFORM | Usage.COPY_DST });
     device.queue.writeBuffer(uniform, 0, plan.uniforms);
     const resolve = (ref: BufferRef): GPUBuffer => {
@@ -159,7 +221,8 @@ export class GpuCompiledModel implements CompiledModel {
     const staging = regions.map((r, i) => device.createBuffer({
       label: `${this.model.name} output ${i} readback`, size: Math.max(16, Math.ceil(((r.end - r.start) * 4) / 16) * 16), usage: Usage.MAP_READ | Usage.COPY_DST,
     }));
-    const live: LivePlan = { plan, buffers, uniform, staging, regions, encoded, busy: false };
+    const live: LivePlan = { plan, buffers, shared: new Set(shared?.values()), uniform, staging, regions, encoded, busy: false };
+    if (shared) return live;
     if (this.plans.size >= MAX_PLANS) {
       const [oldKey, old] = this.plans.entries().next().value as [string, LivePlan];
       this.plans.delete(oldKey);
@@ -169,7 +232,7 @@ export class GpuCompiledModel implements CompiledModel {
     return live;
   }
 
-  private async execute(live: LivePlan, inputs: Tensor[], lengths: number[] | undefined): Promise<Tensor[]> {
+  private async execute(live: LivePlan, inputs: Tensor[], lengths: number[] | undefined, readback = true): Promise<Tensor[]> {
     const device = this.acquired.device;
     const { plan } = live;
     inputs.forEach((t, i) => {
@@ -177,6 +240,7 @@ export class GpuCompiledModel implements CompiledModel {
       device.queue.writeBuffer(live.buffers[home.buf]!, 0, t.data.buffer, t.data.byteOffset, t.data.byteLength);
     });
     for (const m of plan.masks) {
+      if (!lengths || !m.lengths) continue; // Masking layers' kernels fill it
       const mask = new Float32Array(m.T * plan.batch);
       for (let t = 0; t < m.T; t++) for (let b = 0; b < plan.batch; b++) mask[t * plan.batch + b] = t < lengths![b]! ? 1 : 0;
       device.queue.writeBuffer(live.buffers[m.buf]!, m.base * 4, mask);
@@ -195,13 +259,14 @@ export class GpuCompiledModel implements CompiledModel {
       pass.dispatchWorkgroups(e.workgroups[0], e.workgroups[1], e.workgroups[2]);
     }
     pass.end();
-    plan.outputs.forEach(({ home }, i) => {
+    if (readback) plan.outputs.forEach(({ home }, i) => {
       const r = live.regions[i]!;
       encoder.copyBufferToBuffer(live.buffers[home.buf]!, r.start * 4, live.staging[i]!, 0, (r.end - r.start) * 4);
     });
     device.queue.submit([encoder.finish()]);
     const error = await device.popErrorScope();
     if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
+    if (!readback) return [];
     await Promise.all(live.staging.map((s) => s.mapAsync(1 /* GPUMapMode.READ */))).catch((e: unknown) => {
       if (this.acquired.lost) throw this.acquired.lost;
       throw e;
@@ -216,6 +281,8 @@ export class GpuCompiledModel implements CompiledModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const s of [...this.sessions, ...this.longSessions.values()]) s.dispose();
+    this.longSessions.clear();
     for (const live of this.plans.values()) destroyPlan(live);
     this.plans.clear();
     for (const w of this.weights.values()) {
@@ -228,9 +295,17 @@ export class GpuCompiledModel implements CompiledModel {
 }
 
 function destroyPlan(live: LivePlan): void {
-  for (const b of live.buffers) b.destroy();
+  for (const b of live.buffers) if (!live.shared.has(b)) b.destroy();
   for (const s of live.staging) s.destroy();
   live.uniform.destroy();
+}
+
+function checkMaxSteps(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_STEPS_PER_SUBMIT;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`compile: 'maxStepsPerSubmit' must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** The span of floats a strided output view covers in its buffer. */

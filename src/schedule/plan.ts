@@ -6,6 +6,8 @@
 import { ShapeError } from '../errors.js';
 import { actSpec } from '../graph/activations.js';
 import { Bidirectional, Concatenate, Dense, Dropout } from '../graph/layers.js';
+import { maskFlow } from '../graph/mask-flow.js';
+import { Masking } from '../graph/masking.js';
 import type { Model } from '../graph/model.js';
 import { GATES, RecurrentLayer } from '../graph/recurrent.js';
 import type { Layer } from '../graph/layer.js';
@@ -14,6 +16,7 @@ import {
   type ElementwiseOp, elementwiseDispatch, elementwiseProgram, softmaxDispatch, softmaxProgram, writeElementwiseParams,
   writeSoftmaxParams,
 } from '../kernels/elementwise.js';
+import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import { type StepDir, stepDispatch, stepProgram, writeStepParams } from '../kernels/recurrent.js';
@@ -44,11 +47,31 @@ export interface PlanBuffer {
   label: string;
 }
 
-/** The per-predict mask of one recurrent node's P buffer (predict(x, { lengths })). */
+/** The mask [T][B] of one recurrent node, in its P buffer's tail. */
 export interface MaskSlot {
   buf: number;
   base: number;
   T: number;
+  /** predict(x, { lengths }) writes it before the pass (Masking kernels then AND into it). */
+  lengths: boolean;
+}
+
+/** A recurrent node's state buffer (stream plans): h in slot 0 at [B][H], c at 2 * B * H (LSTM). */
+export interface StateSlot {
+  node: Node;
+  buf: number;
+  H: number;
+  /** 1 (h) or 2 (h, c). */
+  count: number;
+}
+
+export interface PlanOptions {
+  /**
+   * Streaming: recurrent states are not zeroed and not taken from initial-state inputs; each node
+   * starts from h in slot 0 (and c) and leaves its final h there, and a masked step before the
+   * chunk's first valid one carries h. The caller owns the state buffers (Plan.states).
+   */
+  stream?: boolean;
 }
 
 export interface Plan {
@@ -62,6 +85,8 @@ export interface Plan {
   inputs: Home[];
   outputs: { home: Home; shape: number[] }[];
   masks: MaskSlot[];
+  /** Recurrent state buffers, in model.nodes order (stream plans). */
+  states: StateSlot[];
 }
 
 const isSeq = (t: SymbolicTensor) => t.shape.length === 2;
@@ -84,13 +109,16 @@ function writesAnyView(t: SymbolicTensor): boolean {
  * Builds the plan for a batch size and the time steps of each model input.
  * @param masked whether predict() passes per-row lengths (each recurrent node then reads a mask).
  */
-export function buildPlan(model: Model, batch: number, inputSteps: number[], masked: boolean): Plan {
+export function buildPlan(model: Model, batch: number, inputSteps: number[], masked: boolean, options: PlanOptions = {}): Plan {
   const B = batch;
   const buffers: PlanBuffer[] = [];
   const arena = new UniformArena();
   const dispatches: Dispatch[] = [];
   const clears: number[] = [];
   const masks: MaskSlot[] = [];
+  const states: StateSlot[] = [];
+  const stream = options.stream ?? false;
+  const flow = maskFlow(model, masked);
   const homes = new Map<number, Home>();
   const steps = new Map<number, number>();
 
@@ -184,6 +212,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       emitDense(node, layer);
     } else if (layer instanceof Concatenate) {
       for (const { src, dst } of pendingCopies.get(node) ?? []) copy('copy', homeOf(src), homeOf(src), dst, dst.T, dst.F);
+    } else if (layer instanceof Masking) {
+      const x = homeOf(node.inputs[0]!), y = outHome(node.outputs[0]!, `${layer.name} output`);
+      const mp = { T: x.T, B, F: x.F, maskValue: layer.maskValue, x, y };
+      emit(maskProgram('apply'), [P(x.buf), P(y.buf)], (v) => writeMaskParams(v, mp), maskDispatch(mp));
     }
   }
 
@@ -212,9 +244,19 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const T = x.T;
     const name = layer.name;
 
-    // Projections of every step (both directions side by side), then the mask when masked.
-    const pBuf = newBuffer(T * B * N + (masked ? T * B : 0), `${name} projections`);
-    if (masked) masks.push({ buf: pBuf, base: T * B * N, T });
+    // Projections of every step (both directions side by side), then the mask when masked:
+    // predict's lengths (written by the executor) ANDed with each Masking layer upstream.
+    const mf = flow.get(node.inputs[0]!.id);
+    const maskOn = mf !== undefined;
+    const pBuf = newBuffer(T * B * N + (maskOn ? T * B : 0), `${name} projections`);
+    if (mf) {
+      masks.push({ buf: pBuf, base: T * B * N, T, lengths: mf.lengths });
+      mf.masking.forEach((m, k) => {
+        const src = homeOf(m.inputs[0]!);
+        const mp = { T, B, F: src.F, maskValue: (m.layer as Masking).maskValue, x: src, mBase: T * B * N };
+        emit(maskProgram(k === 0 && !mf.lengths ? 'set' : 'and'), [P(src.buf), P(pBuf)], (v) => writeMaskParams(v, mp), maskDispatch(mp));
+      });
+    }
     const pHome: Home = { buf: pBuf, base: 0, sT: B * N, sB: N, T, F: N };
     const mm = { T, B, K: dirs[0]!.inputSize, N, x, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
     emit(matmulProgram(mm.act), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm));
@@ -222,10 +264,11 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // States: h [2][D][B][H], c [D][B][H], GRU scratch [2][D][B][H]; zeroed, then initial states copied in.
     const DBH = D * B * H;
     const sBuf = newBuffer(5 * DBH, `${name} state`);
-    clears.push(sBuf);
     const stateView = (region: number, d: number): Home => ({ buf: sBuf, base: region * DBH + d * B * H, sT: 0, sB: H, T: 1, F: H });
     const perDir = dirs[0]!.stateCount;
-    node.initialState.forEach((s, i) => {
+    if (stream) states.push({ node, buf: sBuf, H, count: perDir });
+    else clears.push(sBuf);
+    if (!stream) node.initialState.forEach((s, i) => {
       const d = Math.floor(i / perDir), which = i % perDir;
       const src = homeOf(s);
       copy('copy', src, src, stateView(which === 0 ? 0 : 2, d), 1, H);
@@ -245,14 +288,18 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const tIn = l.goBackwards ? T - 1 - s : s;
       return l.goBackwards && l.timeAligned ? tIn : s;
     };
+    // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
+    // copied to step 0's output, which step 0 then reads as its "previous output".
+    const carry = stream && maskOn;
+    if (carry) copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
     for (let s = 0; s < T; s++) {
       const dirParams: StepDir[] = dirs.map((l, d) => ({
         tIn: l.config.goBackwards ? T - 1 - s : s,
         yOff: y.base + d * H + (seq ? tOut(d, s) * y.sT : 0),
-        prevYOff: s > 0 ? y.base + d * H + (seq ? tOut(d, s - 1) * y.sT : 0) : 0,
-        hasPrev: s > 0,
+        prevYOff: s > 0 ? y.base + d * H + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
+        hasPrev: s > 0 || carry,
       }));
-      const params = { B, H, D, slotIn: s % 2, maskOn: masked, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
+      const params = { B, H, D, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
       emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
     }
 
@@ -260,6 +307,12 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const out = outHome(main, `${name} output`);
       const a: Home = { ...y, F: H }, c: Home = { ...y, base: y.base + H, F: H };
       copy(merge, a, c, out, seq ? T : 1, H);
+    }
+    // Streaming: the next chunk reads h from slot 0. (The copy binds the P buffer for the unused
+    // source slots: a buffer cannot be bound read-only and writable in one dispatch.)
+    if (stream && T % 2 === 1) {
+      const cp = { T: 1, B, F: H, a: stateView(1, 0), c: stateView(1, 0), y: stateView(0, 0) };
+      emit(elementwiseProgram('copy', true), [P(pBuf), P(pBuf), P(sBuf)], (v) => writeElementwiseParams(v, cp), elementwiseDispatch(cp));
     }
     // Final states: h in slot T % 2, c after the two h slots.
     let k = 1;
@@ -274,10 +327,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const home = homeOf(t);
     return { home, shape: isSeq(t) ? [B, home.T, home.F] : [B, home.F] };
   });
-  const key = planKey(B, inputSteps, masked);
-  return { key, batch: B, buffers, clears, dispatches, uniforms: arena.bytes(), inputs: inputHomes, outputs, masks };
+  const key = planKey(B, inputSteps, masked, stream);
+  return { key, batch: B, buffers, clears, dispatches, uniforms: arena.bytes(), inputs: inputHomes, outputs, masks, states };
 }
 
-export function planKey(batch: number, inputSteps: number[], masked: boolean): string {
-  return `${batch}|${inputSteps.join(',')}|${masked ? 'm' : ''}`;
+export function planKey(batch: number, inputSteps: number[], masked: boolean, stream = false): string {
+  return `${batch}|${inputSteps.join(',')}|${masked ? 'm' : ''}${stream ? 's' : ''}`;
 }

@@ -8,3 +8,4 @@ import { nodeGpu } from './gpu/node-gpu.js';
 setGpuProvider(nodeGpu);
 
 export * from './api.js';
+export { loadLayersModelFromFiles } from './io/tfjs-files.js';

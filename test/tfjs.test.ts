@@ -8,6 +8,9 @@
  * Tolerance: both sides compute in float32 but in different orders (tiled GPU sums vs tfjs' matMul)
  * and with different exp/tanh. On lavapipe the largest difference seen is 2.4e-7; the bound
  * |ours - tfjs| <= 2e-5 + 1e-4 |tfjs| leaves room for other adapters' transcendental functions.
+ *
+ * tfjs' GRU is always reset_after=false (it refuses true and writes "reset_after": false), and its LSTM
+ * and GRU default to hard_sigmoid gates: both are part of what the loader must read right.
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -124,10 +127,10 @@ const CASES: Case[] = [
     inputs: [[3, 7, 1]],
   },
   {
-    name: 'sequential SimpleRNN(relu, rs) -> GRU(resetAfter false, rs) -> TimeDistributed(Dense softmax)',
+    name: 'sequential SimpleRNN(relu, rs) -> GRU(rs) -> TimeDistributed(Dense softmax)',
     build: () => tfl.sequential({ layers: [
       tfl.layers.simpleRNN({ ...R, units: 5, activation: 'relu', returnSequences: true, inputShape: [6, 3] }),
-      tfl.layers.gru({ ...R, units: 33, resetAfter: false, recurrentActivation: 'sigmoid', returnSequences: true }),
+      tfl.layers.gru({ ...R, units: 33, recurrentActivation: 'sigmoid', returnSequences: true }),
       tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 4, activation: 'softmax' }) }),
     ] }),
     inputs: [[2, 6, 3]],
@@ -136,7 +139,7 @@ const CASES: Case[] = [
     name: 'sequential with InputLayer, Dropout, Dense on sequences, useBias false',
     build: () => tfl.sequential({ layers: [
       tfl.layers.inputLayer({ inputShape: [5, 2] }),
-      tfl.layers.gru({ ...R, units: 4, resetAfter: false, useBias: false, returnSequences: true }),
+      tfl.layers.gru({ ...R, units: 4, useBias: false, returnSequences: true }),
       tfl.layers.dropout({ rate: 0.3 }),
       tfl.layers.dense({ units: 3, activation: 'tanh', useBias: false }),
     ] }),
@@ -156,10 +159,10 @@ const CASES: Case[] = [
     build: () => {
       const a = I([6, 2]), b = I([6, 3]), c = I([6, 1]);
       const ba = tfl.layers.lstm({ ...R, units: 3, returnSequences: true }).apply(tfl.layers.simpleRNN({ ...R, units: 4, returnSequences: true }).apply(a));
-      const bb = tfl.layers.gru({ ...R, units: 5, resetAfter: false, returnSequences: true }).apply(b);
+      const bb = tfl.layers.gru({ ...R, units: 5, returnSequences: true }).apply(b);
       const bc = tfl.layers.simpleRNN({ ...R, units: 2, returnSequences: true, goBackwards: true }).apply(c);
       const j = tfl.layers.concatenate({ axis: 2 }).apply(sts([ba, bb, bc]));
-      return fn([a, b, c], st(tfl.layers.dense({ units: 2, activation: 'sigmoid' }).apply(st(tfl.layers.gru({ ...R, units: 6, resetAfter: false }).apply(st(j))))));
+      return fn([a, b, c], st(tfl.layers.dense({ units: 2, activation: 'sigmoid' }).apply(st(tfl.layers.gru({ ...R, units: 6 }).apply(st(j))))));
     },
     inputs: [[2, 6, 2], [2, 6, 3], [2, 6, 1]],
   },
@@ -180,7 +183,7 @@ const CASES: Case[] = [
     build: () => {
       const x = I([4, 3]), h = I([5]), c = I([5]), g = I([2]);
       const y = tfl.layers.lstm({ ...R, units: 5, returnSequences: true }).apply(x, { initialState: [h, c] });
-      const z = tfl.layers.gru({ ...R, units: 2, resetAfter: false }).apply(st(y), { initialState: [g] });
+      const z = tfl.layers.gru({ ...R, units: 2 }).apply(st(y), { initialState: [g] });
       return fn([x, h, c, g], st(z));
     },
     inputs: [[2, 4, 3], [2, 5], [2, 5], [2, 2]],
@@ -188,7 +191,7 @@ const CASES: Case[] = [
 ];
 
 for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
-  const make = (opts: Record<string, unknown>) => (cell === 'gru' ? tfl.layers.gru({ ...R, resetAfter: false, units: 3, ...opts })
+  const make = (opts: Record<string, unknown>) => (cell === 'gru' ? tfl.layers.gru({ ...R, units: 3, ...opts })
     : cell === 'lstm' ? tfl.layers.lstm({ ...R, units: 3, ...opts }) : tfl.layers.simpleRNN({ ...R, units: 3, ...opts }));
   for (const mode of ['concat', 'sum', 'mul', 'ave'] as const) {
     CASES.push({
@@ -227,7 +230,7 @@ describe('tfjs-layers models saved by tfjs, loaded and run on WebGPU, vs tfModel
 describe('loaders', () => {
   const seqCase: Case = {
     name: 'loader case: GRU -> Dense',
-    build: () => tfl.sequential({ layers: [tfl.layers.gru({ ...R, units: 6, resetAfter: false, inputShape: [4, 2] }), tfl.layers.dense({ units: 3 })] }),
+    build: () => tfl.sequential({ layers: [tfl.layers.gru({ ...R, units: 6, inputShape: [4, 2] }), tfl.layers.dense({ units: 3 })] }),
     inputs: [[2, 4, 2]],
   };
 

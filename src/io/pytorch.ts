@@ -196,6 +196,8 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new WeightError(`${where}: tensor '${name}' must have shape ${shapeStr(shape)}, got ${shapeStr(t.shape)}`);
       }
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new WeightError(`${where}: tensor '${name}' has a non-finite value (${t.data[bad]}) at flat index ${bad}`);
       return t.data;
     };
     const wih = take('weight_ih', [G * H, inSize]);

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// `npm run bench [-- flags]`: installs the peers into bench/node_modules on first use (they stay out of
+// the library's dependencies), bundles the harness with Vite (bench/src -> bench/dist), then runs it.
+//   bench/dist/node/cli.js   Node mode: peers loaded from bench/node_modules
+//   bench/dist/page/page.js  browser mode's page (webgpu-rnn + tfjs webgpu bundled)
+//   bench/dist/cli.js        the GPU-machine CLI: tfjs bundled in, imports only `webgpu` (and Node builtins)
+// Flags of its own: --no-build (reuse bench/dist), --build-only (build, run nothing). Every other flag
+// goes to the harness (see --help).
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(BENCH, '..');
+const argv = process.argv.slice(2);
+const noBuild = argv.includes('--no-build');
+const buildOnly = argv.includes('--build-only');
+const harnessArgs = argv.filter((a) => a !== '--no-build' && a !== '--build-only');
+process.env.XDG_RUNTIME_DIR ||= '/tmp';
+
+function ensurePeers() {
+  if (existsSync(join(BENCH, 'node_modules', '@tensorflow', 'tfjs-layers')) && existsSync(join(BENCH, 'node_modules', 'onnxruntime-node'))) return;
+  console.error('bench: installing the peers into bench/node_modules (once)...');
+  // onnxruntime-node's install script would download CUDA binaries; its CPU binary ships in the package.
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: BENCH, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' },
+  });
+  if (r.status !== 0) throw new Error('bench: npm install in bench/ failed');
+}
+
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const isBuiltin = (id) => builtins.has(id) || id.startsWith('node:');
+
+async function build() {
+  const { build: viteBuild } = await import('vite');
+  const common = { configFile: false, root: ROOT, logLevel: 'warn', publicDir: false };
+  const t0 = Date.now();
+  // Node mode: the library (src/) is bundled, every package stays external (bench/node_modules).
+  const bare = (id) => /^(@[\w.-]+\/)?\w[\w.-]*(\/.*)?$/.test(id) && !id.includes('?');
+  await viteBuild({
+    ...common,
+    build: {
+      ssr: join(BENCH, 'src/cli.ts'), outDir: join(BENCH, 'dist/node'), emptyOutDir: true, target: 'node20', minify: false, sourcemap: true,
+      rolldownOptions: { external: (id) => isBuiltin(id) || bare(id), output: { entryFileNames: 'cli.js', chunkFileNames: '[name]-[hash].js' } },
+    },
+  });
+  // GPU machine: everything bundled but `webgpu` (the kit provides it) and the peers that can not go there.
+  const gpuExternal = (id) => isBuiltin(id) || ['webgpu', 'onnxruntime-node', '@tensorflow/tfjs-backend-wasm', 'puppeteer-core'].includes(id);
+  rmSync(join(BENCH, 'dist/cli.js'), { force: true });
+  rmSync(join(BENCH, 'dist/chunks'), { recursive: true, force: true });
+  await viteBuild({
+    ...common,
+    ssr: { noExternal: true, external: ['webgpu', 'onnxruntime-node', '@tensorflow/tfjs-backend-wasm', 'puppeteer-core'] },
+    build: {
+      ssr: join(BENCH, 'src/cli.ts'), outDir: join(BENCH, 'dist'), emptyOutDir: false, target: 'node20', minify: false, sourcemap: false,
+      rolldownOptions: { external: gpuExternal, output: { entryFileNames: 'cli.js', chunkFileNames: 'chunks/[name]-[hash].js' } },
+    },
+  });
+  // Browser mode's page: the library's browser entry and tfjs (core, layers, webgpu backend).
+  await viteBuild({
+    ...common,
+    build: {
+      outDir: join(BENCH, 'dist/page'), emptyOutDir: true, target: 'es2022', minify: false, sourcemap: false,
+      lib: { entry: join(BENCH, 'src/browser/page.ts'), formats: ['es'], fileName: () => 'page.js' },
+    },
+  });
+  console.error(`bench: built bench/dist in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+async function main() {
+  ensurePeers();
+  if (!noBuild) await build();
+  if (buildOnly) return 0;
+  const event = process.env.npm_lifecycle_event;
+  const command = event && event.startsWith('bench') ? `npm run ${event}` : 'node bench/bench.mjs';
+  const r = spawnSync(process.execPath, [join(BENCH, 'dist/node/cli.js'), ...harnessArgs], {
+    cwd: ROOT, stdio: 'inherit', env: { ...process.env, BENCH_COMMAND: command },
+  });
+  return r.status ?? 1;
+}
+
+main().then((code) => process.exit(code), (e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(2);
+});

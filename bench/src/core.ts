@@ -1,0 +1,50 @@
+/** The parts of a benchmark run shared by the Node CLI and the browser page. */
+import type { BenchConfig } from './configs.js';
+import { withSeq } from './configs.js';
+import { makeInputs, makeWeights } from './data.js';
+import { buildOurModel, ourInputs, type Library } from './runners/ours.js';
+import type { SpecWeights } from './spec.js';
+
+/** Adapters that run WebGPU on the CPU: the big configs run at their short `softwareSeq` there. */
+export function isSoftwareAdapter(info: string): boolean {
+  return /llvmpipe|lavapipe|swiftshader|softpipe|software/i.test(info);
+}
+
+export interface SeqChoice {
+  /** Use the short sequence (a software adapter, or --quick). */
+  short: boolean;
+  /** --full: the full sequence even so. */
+  full: boolean;
+  /** --seq N: this sequence length for every config. */
+  seq?: number;
+}
+
+/** The config as it will run: --seq, else its short length on a software adapter, else as registered. */
+export function effectiveConfig(config: BenchConfig, choice: SeqChoice): BenchConfig {
+  if (choice.seq !== undefined) return withSeq(config, choice.seq);
+  if (choice.short && !choice.full && config.softwareSeq !== undefined) return withSeq(config, config.softwareSeq);
+  return config;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export interface ConfigData {
+  weights: SpecWeights;
+  inputs: Float32Array[];
+}
+
+/** Seeded by the config's name without its -f16 suffix: a config and its f16 twin get the same numbers. */
+export function configData(config: BenchConfig): ConfigData {
+  const seed = hash(config.name.replace(/-f16$/, ''));
+  return { weights: makeWeights(config.spec, seed), inputs: makeInputs(config.spec, seed) };
+}
+
+/** The float64 CPU reference's outputs for the config (webgpu-rnn's independent interpreter). */
+export function referenceOutputs(lib: Library, config: BenchConfig, data: ConfigData): Float64Array[] {
+  const net = buildOurModel(lib, config.spec, data.weights);
+  return lib.runReference(net, ourInputs(config.spec, data.inputs)).map((t) => t.data);
+}

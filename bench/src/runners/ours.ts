@@ -1,0 +1,86 @@
+/**
+ * webgpu-rnn itself, through its public API. The library module is passed in, so the same runner serves
+ * the Node entry (src/index.ts, Dawn) and the browser entry (src/browser.ts, navigator.gpu).
+ */
+import type * as Lib from '../../../src/api.js';
+import type { BenchConfig } from '../configs.js';
+import type { ModelSpec, SpecWeights } from '../spec.js';
+import { SkipError, type Prepared, type Runner } from './types.js';
+
+export type Library = typeof Lib;
+
+/** The spec as a webgpu-rnn model (functional API), with the spec's weights set layer by layer. */
+export function buildOurModel(lib: Library, spec: ModelSpec, weights: SpecWeights): Lib.Model {
+  const inputs = spec.branches.map((b, i) => lib.input({ shape: [b.seq, b.features], name: `x${i}` }));
+  const set: [Lib.Layer, Float32Array[]][] = [];
+  const outs = spec.branches.map((b, bi) => {
+    let x: Lib.SymbolicTensor = inputs[bi]!;
+    b.layers.forEach((l, li) => {
+      const options = { units: l.units, returnSequences: l.returnSequences, activation: 'tanh', recurrentActivation: 'sigmoid' } as const;
+      const layer = l.cell === 'lstm' ? lib.layers.lstm(options) : lib.layers.gru({ ...options, resetAfter: l.resetAfter ?? false });
+      x = layer.apply(x) as Lib.SymbolicTensor;
+      set.push([layer, weights.rnn[bi]![li]!]);
+    });
+    return x;
+  });
+  let y = outs.length > 1 ? (lib.layers.concatenate().apply(outs) as Lib.SymbolicTensor) : outs[0]!;
+  if (spec.dense !== undefined) {
+    const dense = lib.layers.dense({ units: spec.dense });
+    y = dense.apply(y) as Lib.SymbolicTensor;
+    set.push([dense, weights.dense!]);
+  }
+  const net = lib.model({ inputs, outputs: y, name: 'bench' });
+  for (const [layer, w] of set) layer.setWeights(w);
+  return net;
+}
+
+/** Batch-first input tensors of a spec. */
+export function ourInputs(spec: ModelSpec, inputs: Float32Array[]): Lib.Tensor[] {
+  return spec.branches.map((b, i) => ({ data: inputs[i]!, shape: [spec.batch, b.seq, b.features] }));
+}
+
+/**
+ * The f16 compile option is being added to the runtime: until a compiled model reports
+ * `precision: 'f16'`, f16 configs are skipped with a note rather than timed at f32.
+ */
+function reportedPrecision(compiled: Lib.CompiledModel): string | undefined {
+  return (compiled as unknown as { precision?: string }).precision;
+}
+
+export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): Runner {
+  return {
+    name: 'webgpu-rnn',
+    async prepare(config: BenchConfig, weights: SpecWeights, data: Float32Array[]): Promise<Prepared> {
+      const rt = await runtime();
+      if (rt.backend !== 'webgpu') throw new SkipError('no WebGPU adapter (the runtime fell back to the CPU reference)');
+      const net = buildOurModel(lib, config.spec, weights);
+      const options: Lib.CompileOptions & { precision?: string } = { batchSizes: [config.spec.batch] };
+      if (config.precision === 'f16') options.precision = 'f16';
+      let compiled: Lib.CompiledModel;
+      try {
+        compiled = await rt.compile(net, options);
+      } catch (e) {
+        if (e instanceof lib.UnsupportedError) throw new SkipError(`webgpu-rnn: ${e.message}`);
+        throw e;
+      }
+      if (config.precision === 'f16' && reportedPrecision(compiled) !== 'f16') {
+        compiled.dispose();
+        const got = reportedPrecision(compiled);
+        throw new SkipError(got === undefined
+          ? "this build of webgpu-rnn has no precision: 'f16' compile option yet (CompiledModel.precision is missing)"
+          : `webgpu-rnn compiled at ${got}, not f16, on this adapter`);
+      }
+      const inputs = ourInputs(config.spec, data);
+      return {
+        device: rt.adapterInfo,
+        async run() {
+          const y = await compiled.predict(inputs);
+          return (Array.isArray(y) ? y : [y]).map((t) => t.data);
+        },
+        dispose() {
+          compiled.dispose();
+        },
+      };
+    },
+  };
+}

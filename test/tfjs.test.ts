@@ -89,6 +89,8 @@ interface Case {
   build: () => tfl.LayersModel;
   /** Input shapes with batch. */
   inputs: number[][];
+  /** Edits the random inputs (e.g. writes mask values into some steps). */
+  prepare?: (xs: Tensor[], rng: Rng) => void;
 }
 
 /** Builds in tfjs, saves, loads with ours; compares GPU predict with tfjs predict element by element. */
@@ -97,6 +99,7 @@ async function check(c: Case, load: (a: Artifacts) => Promise<Model> = (a) => lo
   const tfModel = c.build();
   randomize(tfModel, rng);
   const xs: Tensor[] = c.inputs.map((shape) => ({ data: rng.fill(shape.reduce((a, b) => a * b, 1)), shape }));
+  c.prepare?.(xs, rng);
   const txs = xs.map((x) => tf.tensor(x.data, x.shape));
   const yt = tfModel.predict(txs.length === 1 ? txs[0]! : txs);
   const expected = (Array.isArray(yt) ? yt : [yt]).map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape as number[] }));
@@ -222,6 +225,94 @@ for (const cell of ['simpleRNN', 'lstm', 'gru'] as const) {
     inputs: [[2, 6, 2]],
   });
 }
+
+/**
+ * Sets whole time steps of sequence inputs to `value` so a Masking layer skips them: row 0 right padding,
+ * row 1 interior and leading gaps, row 2 (if any) random steps, and a fully masked row when `allMaskedRow`.
+ */
+function maskSteps(value: number, allMaskedRow = false) {
+  return (xs: Tensor[], rng: Rng) => {
+    for (const x of xs) {
+      if (x.shape.length !== 3) continue;
+      const [B, T, F] = x.shape as [number, number, number];
+      const masked = (b: number, t: number) => (b === 0 ? t >= T - 2 : b === 1 ? t === 0 || t === 2 || t === 3 : allMaskedRow && b === B - 1 ? true : rng.next() < 0.3);
+      for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if (masked(b, t)) x.data.fill(value, (b * T + t) * F, (b * T + t + 1) * F);
+    }
+  };
+}
+
+CASES.push(
+  {
+    name: 'Masking(0) -> LSTM(rs) -> LSTM -> Dense (right padding, interior and leading gaps)',
+    build: () => tfl.sequential({ layers: [
+      tfl.layers.masking({ maskValue: 0, inputShape: [7, 2] }),
+      tfl.layers.lstm({ ...R, units: 6, returnSequences: true, recurrentActivation: 'sigmoid' }),
+      tfl.layers.lstm({ ...R, units: 5 }),
+      tfl.layers.dense({ units: 2 }),
+    ] }),
+    inputs: [[4, 7, 2]],
+    prepare: maskSteps(0),
+  },
+  {
+    name: 'Masking(-1) -> SimpleRNN(rs) and GRU(goBackwards, rs) outputs at masked steps; a fully masked row',
+    build: () => {
+      const x = I([6, 3]);
+      const m = st(tfl.layers.masking({ maskValue: -1 }).apply(x));
+      return fn(x, [st(tfl.layers.simpleRNN({ ...R, units: 4, returnSequences: true }).apply(m)),
+        st(tfl.layers.gru({ ...R, units: 3, goBackwards: true, returnSequences: true }).apply(m))]);
+    },
+    inputs: [[3, 6, 3]],
+    prepare: maskSteps(-1, true),
+  },
+  {
+    name: 'Masking -> Bidirectional(GRU, rs) for each merge mode -> TimeDistributed(Dense)',
+    build: () => {
+      const x = I([6, 2]);
+      const m = st(tfl.layers.masking({ maskValue: 0.5 }).apply(x));
+      const outs = (['concat', 'sum', 'mul', 'ave'] as const).map((mode) => st(tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 2 }) })
+        .apply(st(tfl.layers.bidirectional({ layer: tfl.layers.gru({ ...R, units: 3, returnSequences: true }) as tfl.RNN, mergeMode: mode }).apply(m)))));
+      return fn(x, outs);
+    },
+    inputs: [[3, 6, 2]],
+    prepare: maskSteps(0.5),
+  },
+  {
+    name: 'Masking -> Bidirectional(LSTM) last output, returnState',
+    build: () => {
+      const x = I([5, 2]);
+      const m = st(tfl.layers.masking().apply(x));
+      return fn(x, sts(tfl.layers.bidirectional({ layer: tfl.layers.lstm({ ...R, units: 3, returnState: true }) as tfl.RNN }).apply(m)));
+    },
+    inputs: [[3, 5, 2]],
+    prepare: maskSteps(0),
+  },
+  {
+    name: 'Masking on two inputs -> LSTM(rs) each -> Concatenate (mask AND) -> GRU -> Dense',
+    build: () => {
+      const a = I([6, 2]), b = I([6, 1]);
+      const ya = tfl.layers.lstm({ ...R, units: 3, returnSequences: true }).apply(tfl.layers.masking().apply(a));
+      const yb = tfl.layers.simpleRNN({ ...R, units: 2, returnSequences: true }).apply(tfl.layers.masking().apply(b));
+      const j = st(tfl.layers.concatenate().apply(sts([ya, yb])));
+      return fn([a, b], st(tfl.layers.dense({ units: 1 }).apply(st(tfl.layers.gru({ ...R, units: 4 }).apply(j)))));
+    },
+    inputs: [[3, 6, 2], [3, 6, 1]],
+    prepare: (xs, rng) => {
+      maskSteps(0)([xs[0]!], rng);
+      // The second input masks other steps: the concatenation is masked where either is.
+      for (let b = 0; b < 3; b++) xs[1]!.data.fill(0, b * 6 + 1 + b, b * 6 + 2 + b);
+    },
+  },
+  {
+    name: 'Masking -> Dropout -> Dense (mask passes) -> GRU with returnState',
+    build: () => {
+      const x = I([6, 3]);
+      const d = tfl.layers.dense({ units: 4, activation: 'tanh' }).apply(tfl.layers.dropout({ rate: 0.2 }).apply(tfl.layers.masking().apply(x)));
+      return fn(x, sts(tfl.layers.gru({ ...R, units: 3, returnState: true, returnSequences: true }).apply(st(d))));
+    },
+    inputs: [[3, 6, 3]],
+    prepare: maskSteps(0),
+  },
+);
 
 describe('tfjs-layers models saved by tfjs, loaded and run on WebGPU, vs tfModel.predict', () => {
   for (const c of CASES) test(c.name, () => check(c), TIMEOUT_MS);

@@ -8,6 +8,7 @@ import { FormatError, ShapeError, UnsupportedError } from '../errors.js';
 import { type ActSpec, actSpec } from '../graph/activations.js';
 import { Bidirectional, Concatenate, Dense, Dropout, type MergeMode } from '../graph/layers.js';
 import type { Layer } from '../graph/layer.js';
+import { Masking } from '../graph/masking.js';
 import { type CellType, RecurrentLayer, type RecurrentExtensions, type RecurrentOptions } from '../graph/recurrent.js';
 import { type Flavor, type Json, type LayerSpec, isObject, show } from './tfjs-topology.js';
 
@@ -144,7 +145,14 @@ function bidirectional(spec: LayerSpec, flavor: Flavor, where: string): Bidirect
   }
   r.raw('num_constants');
   r.finish();
-  return new Bidirectional({ name: spec.name, layer, mergeMode: (mode ?? 'concat') as MergeMode });
+  const bidi = new Bidirectional({ name: spec.name, layer, mergeMode: (mode ?? 'concat') as MergeMode });
+  if (flavor === 'tfjs') {
+    // Keras' Bidirectional forces zero_output_for_mask on both copies (what the core does); tfjs-layers'
+    // does not: its masked steps repeat the previous output. A model saved by tfjs gets tfjs' results.
+    // The core has no option for this, so the copies' resolved config is adjusted before anything is built.
+    for (const copy of [bidi.forward, bidi.backward]) (copy.config as { padZero: boolean }).padZero = layer.config.padZero;
+  }
+  return bidi;
 }
 
 function dense(name: string, config: Json, flavor: Flavor, where: string): Dense {
@@ -216,6 +224,13 @@ export function buildLayer(spec: LayerSpec, flavor: Flavor): Built {
       r.finish();
       return { kind: 'layer', layer: new Concatenate({ name: spec.name, axis: axis as number }), takesState: false };
     }
+    case 'Masking': {
+      const r = new Reader(where, config);
+      const maskValue = r.raw('mask_value') ?? 0;
+      if (typeof maskValue !== 'number' || !Number.isFinite(maskValue)) throw new FormatError(`${where}: 'mask_value' must be a finite number, got ${show(maskValue)}`);
+      r.finish();
+      return { kind: 'layer', layer: new Masking({ name: spec.name, maskValue }), takesState: false };
+    }
     case 'TimeDistributed': {
       // Our Dense (and Dropout) already work step by step on [batch, timeSteps, features].
       const r = new Reader(where, config);
@@ -228,6 +243,6 @@ export function buildLayer(spec: LayerSpec, flavor: Flavor): Built {
       throw new UnsupportedError(`${where}: TimeDistributed(${show(inner.class_name)}) is not supported; only Dense and Dropout`);
     }
     default:
-      throw new UnsupportedError(`${where}: layer class '${spec.className}' is not supported; supported: InputLayer, SimpleRNN, LSTM, GRU, Bidirectional, Dense, Dropout, Concatenate, TimeDistributed(Dense)`);
+      throw new UnsupportedError(`${where}: layer class '${spec.className}' is not supported; supported: InputLayer, SimpleRNN, LSTM, GRU, Bidirectional, Dense, Dropout, Concatenate, TimeDistributed(Dense), Masking`);
   }
 }

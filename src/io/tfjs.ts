@@ -23,7 +23,7 @@ export interface LayersModelSource {
 /**
  * Loads a TensorFlow.js LayersModel (what `model.save()` and `tensorflowjs_converter` write) into a
  * Model, weights set. Sequential and functional models of InputLayer, SimpleRNN, LSTM, GRU (both
- * reset_after), Bidirectional, Dense, Dropout, Concatenate and TimeDistributed(Dense).
+ * reset_after), Bidirectional, Dense, Dropout, Concatenate, TimeDistributed(Dense) and Masking.
  * Throws FormatError (malformed file), UnsupportedError (layer, option or dtype this runtime lacks),
  * WeightError (missing or mis-shaped weights) or ShapeError, each naming the layer or tensor.
  * @example

@@ -56,6 +56,11 @@ export interface CompileOptions {
    * submit each, on the streaming path (GPU memory then does not grow with the length). Default 4096.
    */
   maxStepsPerSubmit?: number;
+  /**
+   * WebGPU recurrent kernel: 'auto' (default) picks per layer, 'step' runs one fused dispatch per time
+   * step, 'sequence' runs every step of a layer in one dispatch where the layer fits one workgroup.
+   */
+  kernel?: 'auto' | 'step' | 'sequence';
 }
 
 /** A backend plus, for WebGPU, its device. */

@@ -52,21 +52,25 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
   console.log(`adapter: ${r.adapterInfo}`);
 });
 
-describe('GPU vs float64 reference', () => {
-  for (const c of allCases()) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(gpu(), c));
-    }, CASE_TIMEOUT_MS);
-  }
-});
+// Every case runs under each recurrent kernel variant: one fused dispatch per time step, and the
+// whole sequence in one dispatch (layers too large for one workgroup fall back to the step kernel).
+for (const kernel of ['step', 'sequence'] as const) {
+  describe(`GPU vs float64 reference, ${kernel} kernel`, () => {
+    for (const c of allCases()) {
+      test(c.name, async () => {
+        assertCasePassed(await runCase(gpu(), c, { kernel }));
+      }, CASE_TIMEOUT_MS);
+    }
+  });
 
-describe('GPU vs float64 reference, masked by predict lengths', () => {
-  for (const c of lengthCases()) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(gpu(), c));
-    }, CASE_TIMEOUT_MS);
-  }
-});
+  describe(`GPU vs float64 reference, masked by predict lengths, ${kernel} kernel`, () => {
+    for (const c of lengthCases()) {
+      test(c.name, async () => {
+        assertCasePassed(await runCase(gpu(), c, { kernel }));
+      }, CASE_TIMEOUT_MS);
+    }
+  });
+}
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

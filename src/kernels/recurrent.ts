@@ -1,4 +1,5 @@
 import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
+import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
@@ -10,6 +11,7 @@ export const STEP_WG = 64;
 
 const stepCode = withActivations(stepWgsl);
 const gruResetBeforeCode = withActivations(gruResetBeforeWgsl);
+const sequenceCode = withActivations(sequenceWgsl);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
@@ -103,4 +105,80 @@ export function writeStepParams(view: DataView, p: StepParams): void {
 export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, rows = 1): [number, number, number] {
   if (usesResetBeforeKernel(cfg)) return [B, D, 1];
   return [Math.ceil(cfg.units / STEP_WG), Math.ceil(B / rows), D];
+}
+
+/** Most units one thread of the whole-sequence kernel owns (MAX_UPT in the shader). */
+const SEQ_MAX_UNITS_PER_THREAD = 4;
+/** Capacity, in floats, of one [R][H] workgroup buffer of the whole-sequence kernel (CAP). */
+const SEQ_CAP = 1024;
+
+/** Whether the whole-sequence kernel can run a layer with this many rows per workgroup and threads. */
+export function fitsSequenceKernel(cfg: RecurrentConfig, rows: number, threads: number): boolean {
+  return cfg.units <= SEQ_MAX_UNITS_PER_THREAD * threads && cfg.units * rows <= SEQ_CAP;
+}
+
+/** Threads per workgroup of the whole-sequence kernel: enough for one unit each, within the device limit. */
+export function sequenceThreads(cfg: RecurrentConfig, maxThreads: number): number {
+  let t = 64;
+  while (t < cfg.units && t * 2 <= Math.min(256, maxThreads)) t *= 2;
+  return t;
+}
+
+/** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
+export function sequenceProgram(cfg: RecurrentConfig, rows: number, threads: number): Program {
+  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
+  const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
+  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  return {
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence R=${rows} WG=${threads} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${threads}`,
+    code: sequenceCode,
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows, WGS: threads },
+    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
+    uniformSize: 128,
+  };
+}
+
+/** Per-direction fields of the whole-sequence kernel (`SeqDir`). */
+export interface SequenceDir {
+  reverse: boolean;
+  aligned: boolean;
+  yBase: number;
+}
+
+export interface SequenceParams {
+  B: number;
+  T: number;
+  D: number;
+  maskOn: boolean;
+  maskBase: number;
+  ySB: number;
+  ysT: number;
+  seqOut: boolean;
+  finalSlot: number;
+  /** Streaming: a masked first step repeats the stream's previous output (its h), not zeros. */
+  carryInit: boolean;
+  cfg: RecurrentConfig;
+  dirs: SequenceDir[];
+}
+
+export function writeSequenceParams(view: DataView, p: SequenceParams): void {
+  const H = p.cfg.units;
+  const GH = GATES[p.cfg.cell] * H;
+  const { f, g, h } = p.cfg.acts;
+  const w = new FieldWriter(view)
+    .u32(p.B, H, GH, p.D * GH)
+    .u32(p.T, p.D * p.B * H, p.maskOn ? 1 : 0, p.cfg.padZero ? 1 : 0)
+    .u32(p.maskBase, p.ySB, p.ysT, recurrentWeightStride(p.cfg))
+    .u32(p.seqOut ? 1 : 0, p.finalSlot).f32(p.cfg.clip ?? 3.0e38, f.alpha)
+    .f32(f.beta, g.alpha, g.beta, h.alpha)
+    .f32(h.beta).u32(p.carryInit ? 1 : 0, 0, 0);
+  for (let d = 0; d < 2; d++) {
+    const dir = p.dirs[d] ?? p.dirs[0]!;
+    w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);
+  }
+}
+
+export function sequenceDispatch(B: number, D: number, rows: number): [number, number, number] {
+  return [Math.ceil(B / rows), D, 1];
 }

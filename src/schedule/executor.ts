@@ -15,7 +15,7 @@ import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type BufferRef, type Home, type Plan, buildPlan, planKey } from './plan.js';
+import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent } from './weights.js';
 
@@ -50,6 +50,9 @@ export class GpuCompiledModel implements CompiledModel {
   private readonly longSessions = new Map<number, GpuStream>();
   private maxSteps = DEFAULT_MAX_STEPS_PER_SUBMIT;
 
+  /** Kernel choice and device limits every plan of this model is built with. */
+  planOptions: PlanOptions = {};
+
   private constructor(
     private readonly acquired: AcquiredDevice,
     readonly model: Model,
@@ -60,6 +63,10 @@ export class GpuCompiledModel implements CompiledModel {
   static async create(acquired: AcquiredDevice, model: Model, options: CompileOptions, onDispose: () => void): Promise<GpuCompiledModel> {
     const compiled = new GpuCompiledModel(acquired, model, onDispose);
     compiled.maxSteps = checkMaxSteps(options.maxStepsPerSubmit);
+    compiled.planOptions = {
+      kernel: checkKernelChoice(options.kernel),
+      maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
+    };
     const device = acquired.device;
     device.pushErrorScope('validation');
     device.pushErrorScope('out-of-memory');
@@ -79,7 +86,7 @@ export class GpuCompiledModel implements CompiledModel {
       const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
       const fixed = steps.every((s) => typeof s === 'number');
       for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
-        if (fixed) await compiled.livePlan(buildPlan(model, b, steps as number[], false));
+        if (fixed) await compiled.livePlan(buildPlan(model, b, steps as number[], false, compiled.planOptions));
       }
     } finally {
       const oom = await device.popErrorScope();
@@ -113,7 +120,7 @@ export class GpuCompiledModel implements CompiledModel {
         return runChunked(long, this.acquired.device, resolved.tensors, Math.max(...resolved.timeSteps), lengths, this.maxSteps, seqOut);
       }
       let live = this.plans.get(key);
-      if (!live) live = await this.livePlan(buildPlan(this.model, resolved.batch, resolved.timeSteps, lengths !== undefined));
+      if (!live) live = await this.livePlan(buildPlan(this.model, resolved.batch, resolved.timeSteps, lengths !== undefined, this.planOptions));
       return this.execute(live, resolved.tensors, lengths);
     });
     this.queue = run.catch(() => undefined);
@@ -159,6 +166,7 @@ export class GpuCompiledModel implements CompiledModel {
   private streamHost(): StreamHost {
     return {
       model: this.model,
+      planOptions: this.planOptions,
       device: this.acquired.device,
       checkAlive: () => this.checkAlive(),
       instantiate: (plan, shared) => this.livePlan(plan, shared),
@@ -332,3 +340,10 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
 }
 
 export { DeviceLostError };
+
+/** Validates compile()'s `kernel` option. */
+function checkKernelChoice(value: unknown): KernelChoice {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'step' || value === 'sequence') return value;
+  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step' or 'sequence', got ${JSON.stringify(value)}`);
+}

@@ -19,7 +19,11 @@ import {
 import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
-import { type StepDir, stepDispatch, stepProgram, writeStepParams } from '../kernels/recurrent.js';
+import {
+  type StepDir, fitsSequenceKernel, rowsPerWorkgroup, sequenceDispatch, sequenceProgram, sequenceThreads, stepDispatch, stepProgram,
+  writeSequenceParams, writeStepParams,
+} from '../kernels/recurrent.js';
+import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
 
 /** A buffer: per-plan (activations, projections, states, inputs) or a layer's uploaded weights. */
@@ -65,7 +69,32 @@ export interface StateSlot {
   count: number;
 }
 
+/** Which recurrent kernel runs a layer: one dispatch per step, or one for the whole sequence. */
+export type KernelChoice = 'auto' | 'step' | 'sequence';
+
+/** Hidden sizes up to this run as one whole-sequence dispatch under 'auto'. */
+const AUTO_SEQUENCE_MAX_UNITS = 256;
+
+/**
+ * Picks the recurrent kernel of a layer. 'auto': the whole-sequence kernel for small hidden sizes,
+ * where a dispatch per step costs more than the step's arithmetic; the step kernel otherwise. A
+ * forced 'sequence' falls back to the step kernel where the layer does not fit in one workgroup.
+ */
+export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: PlanOptions): { kind: 'step' | 'sequence'; rows: number; threads: number } {
+  const choice = options.kernel ?? 'auto';
+  const threads = sequenceThreads(cfg, options.maxThreads ?? 128);
+  // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
+  const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
+  const fits = fitsSequenceKernel(cfg, rows, threads);
+  const wanted = choice === 'sequence' || (choice === 'auto' && cfg.units <= AUTO_SEQUENCE_MAX_UNITS);
+  return { kind: wanted && fits ? 'sequence' : 'step', rows, threads };
+}
+
 export interface PlanOptions {
+  /** Recurrent kernel choice (default 'auto'). */
+  kernel?: KernelChoice;
+  /** The device's maxComputeInvocationsPerWorkgroup (default 128, the compatibility-mode minimum). */
+  maxThreads?: number;
   /**
    * Streaming: recurrent states are not zeroed and not taken from initial-state inputs; each node
    * starts from h in slot 0 (and c) and leaves its final h there, and a masked step before the
@@ -280,9 +309,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
     const y = merge ? freshHome(T, 2 * H, seq, `${name} directions`) : outHome(main, `${name} output`);
 
-    const program = stepProgram(cfg);
     const buffersOf: BufferRef[] = [{ weights: layer, part: 'u' }, P(pBuf), P(sBuf), P(y.buf)];
-    const workgroups = stepDispatch(cfg, B, D);
     const tOut = (d: number, s: number) => {
       const l = dirs[d]!.config;
       const tIn = l.goBackwards ? T - 1 - s : s;
@@ -291,8 +318,20 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
     // copied to step 0's output, which step 0 then reads as its "previous output".
     const carry = stream && maskOn;
-    if (carry) copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
-    for (let s = 0; s < T; s++) {
+    const kernel = chooseRecurrentKernel(cfg, B, options);
+    if (kernel.kind === 'sequence') {
+      // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
+      const sp = {
+        B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
+        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * H })),
+      };
+      emit(sequenceProgram(cfg, kernel.rows, kernel.threads), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
+    }
+    const rows = rowsPerWorkgroup(B);
+    const program = stepProgram(cfg, rows);
+    const workgroups = stepDispatch(cfg, B, D, rows);
+    if (carry && kernel.kind === 'step') copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
+    for (let s = 0; s < T && kernel.kind === 'step'; s++) {
       const dirParams: StepDir[] = dirs.map((l, d) => ({
         tIn: l.config.goBackwards ? T - 1 - s : s,
         yOff: y.base + d * H + (seq ? tOut(d, s) * y.sT : 0),

@@ -15,7 +15,7 @@ import {
   type StateEntry, type StreamSession, checkRows, checkStates, disposedSession, resolveChunk, streamLayout,
 } from '../session.js';
 import type { LivePlan } from './executor.js';
-import { type Plan, buildPlan } from './plan.js';
+import { type Plan, type PlanOptions, buildPlan } from './plan.js';
 
 /** Plans a session keeps (one per chunk length); the oldest is released beyond this. */
 const MAX_STREAM_PLANS = 4;
@@ -23,6 +23,8 @@ const MAX_STREAM_PLANS = 4;
 /** What a session needs from its compiled model (GpuCompiledModel provides it). */
 export interface StreamHost {
   readonly model: Model;
+  /** The compiled model's kernel choice and device limits. */
+  readonly planOptions: PlanOptions;
   readonly device: GPUDevice;
   checkAlive(): void;
   /** Creates a plan's GPU objects, using `shared` for the given plan buffers (not cached by the model). */
@@ -152,7 +154,7 @@ export class GpuStream implements StreamSession {
     const key = `${steps.join(',')}|${lengths ? 'm' : ''}`;
     let live = this.plans.get(key);
     if (!live) {
-      const plan = buildPlan(this.host.model, this.batch, steps, lengths !== undefined, { stream: true });
+      const plan = buildPlan(this.host.model, this.batch, steps, lengths !== undefined, { ...this.host.planOptions, stream: true });
       const shared = new Map(plan.states.map((s) => [s.buf, this.stateBuffers.get(s.node)!] as const));
       live = await this.host.instantiate(plan, shared);
       if (this.plans.size >= MAX_STREAM_PLANS) {

@@ -2,7 +2,7 @@
  * Runs one GpuCase on a runtime and checks it against the float64 reference. No test-framework
  * import: the Node suite and the browser page both call it.
  */
-import { type Runtime, type Tensor, runReference } from '../../src/api.js';
+import { type CompileOptions, type Runtime, type Tensor, runReference } from '../../src/api.js';
 import type { GpuCase } from './cases.js';
 import { compareOutputs, maxAbsError } from './compare.js';
 
@@ -23,7 +23,7 @@ const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
  * Compiles the case's model, predicts once, compares every output element with runReference and
  * disposes the compiled model. On WebGPU it all runs inside error scopes, whose errors are returned.
  */
-export async function runCase(rt: Runtime, c: GpuCase): Promise<CaseResult> {
+export async function runCase(rt: Runtime, c: GpuCase, options: CompileOptions = {}): Promise<CaseResult> {
   const t0 = performance.now();
   const { model, inputs, lengths } = c.build();
   const expected = runReference(model, inputs, lengths ? { lengths } : {});
@@ -32,7 +32,7 @@ export async function runCase(rt: Runtime, c: GpuCase): Promise<CaseResult> {
   let actual: Tensor | Tensor[] | undefined;
   const gpuErrors: string[] = [];
   try {
-    const run = await rt.compile(model);
+    const run = await rt.compile(model, options);
     try {
       actual = await run.predict(inputs, lengths ? { lengths } : undefined);
     } finally {

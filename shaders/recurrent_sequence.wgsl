@@ -1,0 +1,212 @@
+// A whole recurrent layer in one dispatch: every time step of R batch rows (one direction) runs inside
+// one workgroup, the hidden state kept in workgroup memory and a workgroupBarrier between steps. No
+// workgroup waits on another (WebGPU guarantees no forward progress between workgroups), so each
+// workgroup owns independent sequences: dispatch (ceil(B / R), D). For small hidden sizes, where a
+// per-step dispatch costs more than the step's arithmetic.
+//
+// Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
+// the c region, writes the final h to slot `finalSlot` and the final c back.
+override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before
+override G: u32 = 4u;
+override ACT_F: u32 = 2u;
+override ACT_G: u32 = 4u;
+override ACT_H: u32 = 4u;
+override PEEPHOLE: bool = false;
+override INPUT_FORGET: bool = false;
+override R: u32 = 1u;           // batch rows per workgroup
+override WGS: u32 = 64u;        // threads; each owns units lid, lid + WGS, ... (at most MAX_UPT)
+
+const MAX_UPT: u32 = 4u;
+const MAX_R: u32 = 8u;
+// Capacity of one [R][H] buffer in workgroup memory; three of them (h ping-pong and GRU's r * h)
+// take 12 KiB, inside the compatibility-mode limit of 16 KiB.
+const CAP: u32 = 1024u;
+
+struct SeqDir {
+  reverse: u32,   // reads time T-1-s at step s
+  aligned: u32,   // stores step s's output at its input time (else at s)
+  yBase: u32,     // the output view's base plus this direction's feature offset
+  _pad: u32,
+}
+
+struct Params {
+  B: u32, H: u32, GH: u32, pRow: u32,
+  T: u32, DBH: u32, maskOn: u32, padZero: u32,
+  maskBase: u32, ySB: u32, ysT: u32, uDir: u32,
+  seqOut: u32, finalSlot: u32, clip: f32, aF: f32,
+  bF: f32, aG: f32, bG: f32, aH: f32,
+  bH: f32, carryInit: u32, _p1: u32, _p2: u32,
+  dir: array<SeqDir, 2>,
+}
+
+@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> P: array<f32>;
+@group(0) @binding(2) var<storage, read_write> S: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(4) var<uniform> st: Params;
+
+var<workgroup> hA: array<f32, CAP>;
+var<workgroup> hB: array<f32, CAP>;
+var<workgroup> rh: array<f32, CAP>;
+
+fn pre(x: f32) -> f32 {
+  return clamp(x, -st.clip, st.clip);
+}
+
+fn hRead(cur: u32, i: u32) -> f32 {
+  if (cur == 0u) { return hA[i]; }
+  return hB[i];
+}
+
+fn hWrite(cur: u32, i: u32, v: f32) {
+  if (cur == 0u) { hA[i] = v; } else { hB[i] = v; }
+}
+
+// h . U[:, j] for R rows, from the current h buffer (or from r * h for GRU reset-before's candidate).
+fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX_R> {
+  let H = st.H;
+  var acc: array<vec4<f32>, MAX_R>;
+  if (G == 1u) {
+    for (var q = 0u; q < (H + 3u) / 4u; q++) {
+      let u = U[uBase + q * H + j];
+      for (var r = 0u; r < R; r++) {
+        let k = r * H + 4u * q;
+        var hv = vec4<f32>(0.0);
+        for (var e = 0u; e < 4u; e++) {
+          if (4u * q + e < H) { hv[e] = hRead(cur, k + e); }
+        }
+        acc[r].x += dot(hv, u);
+      }
+    }
+  } else {
+    for (var k = 0u; k < H; k++) {
+      let u = U[uBase + k * H + j];
+      for (var r = 0u; r < R; r++) {
+        var hk = 0.0;
+        if (fromRh) { hk = rh[r * H + k]; } else { hk = hRead(cur, r * H + k); }
+        acc[r] += hk * u;
+      }
+    }
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WGS)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let H = st.H;
+  let b0 = wid.x * R;
+  let d = wid.y;
+  let dir = st.dir[d];
+  let uBase = d * st.uDir;
+  let rows = min(R, st.B - b0);
+
+  // Load the initial state.
+  var c: array<array<f32, MAX_R>, MAX_UPT>;
+  var last: array<array<f32, MAX_R>, MAX_UPT>;
+  var z: array<array<f32, MAX_R>, MAX_UPT>;
+  for (var q = 0u; q < MAX_UPT; q++) {
+    let j = lid.x + q * WGS;
+    if (j >= H) { break; }
+    for (var r = 0u; r < rows; r++) {
+      let row = d * st.B * H + (b0 + r) * H + j;
+      hA[r * H + j] = S[row];
+      if (CELL == 1u) { c[q][r] = S[2u * st.DBH + row]; }
+      last[q][r] = select(0.0, S[row], st.carryInit != 0u);
+    }
+  }
+  workgroupBarrier();
+
+  var cur = 0u;
+  for (var s = 0u; s < st.T; s++) {
+    var t = s;
+    if (dir.reverse != 0u) { t = st.T - 1u - s; }
+    var tOut = s;
+    if (dir.aligned != 0u) { tOut = t; }
+    let yStep = dir.yBase + tOut * st.ysT;
+
+    if (CELL == 3u) {
+      // GRU with the reset gate before the matmul: z and r * h for every unit first.
+      for (var q = 0u; q < MAX_UPT; q++) {
+        let j = lid.x + q * WGS;
+        if (j >= H) { break; }
+        let a = recurrent(cur, false, uBase, j);
+        for (var r = 0u; r < rows; r++) {
+          let pb = t * st.B * st.pRow + (b0 + r) * st.pRow + d * st.GH + j;
+          z[q][r] = activate(ACT_F, pre(P[pb] + a[r].x), st.aF, st.bF);
+          let rr = activate(ACT_F, pre(P[pb + H] + a[r].y), st.aF, st.bF);
+          rh[r * H + j] = rr * hRead(cur, r * H + j);
+        }
+      }
+      workgroupBarrier();
+    }
+
+    for (var q = 0u; q < MAX_UPT; q++) {
+      let j = lid.x + q * WGS;
+      if (j >= H) { break; }
+      let a = recurrent(cur, CELL == 3u, uBase, j);
+      for (var r = 0u; r < rows; r++) {
+        let b = b0 + r;
+        let hPrev = hRead(cur, r * H + j);
+        let y = yStep + b * st.ySB + j;
+        if (st.maskOn != 0u && P[st.maskBase + t * st.B + b] < 0.5) {
+          hWrite(1u - cur, r * H + j, hPrev);
+          if (st.seqOut != 0u) {
+            var carried = last[q][r];
+            if (st.padZero != 0u) { carried = 0.0; }
+            Y[y] = carried;
+          }
+          continue;
+        }
+        let pb = t * st.B * st.pRow + b * st.pRow + d * st.GH + j;
+        var h = 0.0;
+        if (CELL == 0u) {
+          h = activate(ACT_G, pre(P[pb] + a[r].x), st.aG, st.bG);
+        } else if (CELL == 1u) {
+          let cPrev = c[q][r];
+          var zi = P[pb] + a[r].x;
+          var zf = P[pb + H] + a[r].y;
+          let zc = P[pb + 2u * H] + a[r].z;
+          var zo = P[pb + 3u * H] + a[r].w;
+          var peep = vec4<f32>(0.0);
+          if (PEEPHOLE) {
+            peep = U[uBase + H * H + H + j];
+            zi += peep.x * cPrev;
+            zf += peep.y * cPrev;
+          }
+          let i = activate(ACT_F, pre(zi), st.aF, st.bF);
+          var f = 1.0 - i;
+          if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
+          let cn = f * cPrev + i * activate(ACT_G, pre(zc), st.aG, st.bG);
+          zo += peep.z * cn;
+          h = activate(ACT_F, pre(zo), st.aF, st.bF) * activate(ACT_H, cn, st.aH, st.bH);
+          c[q][r] = cn;
+        } else if (CELL == 2u) {
+          let rb = U[uBase + H * H + j];
+          let zz = activate(ACT_F, pre(P[pb] + a[r].x + rb.x), st.aF, st.bF);
+          let rr = activate(ACT_F, pre(P[pb + H] + a[r].y + rb.y), st.aF, st.bF);
+          let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a[r].z + rb.z)), st.aG, st.bG);
+          h = zz * hPrev + (1.0 - zz) * cand;
+        } else {
+          let cand = activate(ACT_G, pre(P[pb + 2u * H] + a[r].z), st.aG, st.bG);
+          h = z[q][r] * hPrev + (1.0 - z[q][r]) * cand;
+        }
+        hWrite(1u - cur, r * H + j, h);
+        Y[y] = h;
+        last[q][r] = h;
+      }
+    }
+    workgroupBarrier();
+    cur = 1u - cur;
+  }
+
+  // The final state, where the plan expects it.
+  for (var q = 0u; q < MAX_UPT; q++) {
+    let j = lid.x + q * WGS;
+    if (j >= H) { break; }
+    for (var r = 0u; r < rows; r++) {
+      let row = d * st.B * H + (b0 + r) * H + j;
+      S[st.finalSlot * st.DBH + row] = hRead(cur, r * H + j);
+      if (CELL == 1u) { S[2u * st.DBH + row] = c[q][r]; }
+    }
+  }
+}

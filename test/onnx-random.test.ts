@@ -8,7 +8,14 @@
  * Each case runs on the WebGPU runtime (float32: atol 2e-5, rtol 1e-4) and on the cpu runtime (the
  * float64 reference through our mapping: atol 1e-6, rtol 1e-6; only float32 rounding of the inputs and
  * outputs remains).
+ *
+ * Then the same attributes on ~50 nodes that real onnxruntime ran (test/fixtures/onnx/ort, made by
+ * make-ort-fixtures.mjs there with onnxruntime-node 1.30 on the CPU): the implementation here and our
+ * WebGPU runtime must both reproduce onnxruntime's outputs (atol 2e-5, rtol 1e-4; onnxruntime's
+ * sigmoid / tanh are float32 approximations).
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type OnnxRecurrentOp, type OnnxTensor, type Runtime, createRuntime, runOnnxRecurrent } from '../src/index.js';
 import { compareTensors } from './support/compare.js';
@@ -350,4 +357,54 @@ describe('the independent implementation itself', () => {
     const bad = onnxReference('LSTM', {}, [inputs[0]!, { data: swapped, shape: W.shape }, ...inputs.slice(2)]);
     expect(compareTensors(bad[1]!, good[1]!, GPU_TOL)).not.toBeNull();
   });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// onnxruntime's own outputs.
+
+interface OrtFixture {
+  name: string;
+  op: OnnxRecurrentOp;
+  attributes: Attrs;
+  inputs: ({ dims: number[]; dtype: 'float32' | 'int32'; data: number[] } | null)[];
+  outputs: { name: string; dims: number[]; data: number[] }[];
+}
+
+const ORT_DIR = join(import.meta.dirname, 'fixtures', 'onnx', 'ort');
+const ORT_TOL = { atol: 2e-5, rtol: 1e-4 };
+const ortFixtures = readdirSync(ORT_DIR).filter((f) => f.endsWith('.json')).sort()
+  .map((f) => JSON.parse(readFileSync(join(ORT_DIR, f), 'utf8')) as OrtFixture);
+
+describe('onnxruntime 1.30 (CPU) outputs on random weights', () => {
+  test('the fixtures cover every op, direction, layout 1, sequence_lens, clip, input_forget, peepholes, lbr and activation', () => {
+    expect(ortFixtures.length).toBeGreaterThanOrEqual(45);
+    const has = (p: (f: OrtFixture) => boolean) => ortFixtures.some(p);
+    for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
+      for (const dir of ['reverse', 'bidirectional']) expect(has((f) => f.op === op && f.attributes.direction === dir), `${op} ${dir}`).toBe(true);
+      expect(has((f) => f.op === op && f.attributes.layout === 1), `${op} layout 1`).toBe(true);
+      expect(has((f) => f.op === op && f.inputs[4] != null), `${op} sequence_lens`).toBe(true);
+      expect(has((f) => f.op === op && f.attributes.clip !== undefined), `${op} clip`).toBe(true);
+    }
+    expect(has((f) => f.attributes.input_forget === 1)).toBe(true);
+    expect(has((f) => f.inputs[7] != null)).toBe(true);
+    expect(has((f) => f.attributes.linear_before_reset === 1) && has((f) => f.op === 'GRU' && !f.attributes.linear_before_reset)).toBe(true);
+    const acts = new Set(ortFixtures.flatMap((f) => (f.attributes.activations as string[] | undefined) ?? []));
+    for (const a of Object.keys(ACT_TABLE)) expect([...acts].some((n) => n.toLowerCase() === a), a).toBe(true);
+  });
+
+  for (const f of ortFixtures) {
+    test(f.name, async () => {
+      expect(gpu.backend).toBe('webgpu');
+      const inputs = f.inputs.map((t) => (t === null ? null : { data: t.dtype === 'int32' ? Int32Array.from(t.data) : Float32Array.from(t.data), shape: t.dims }));
+      const expected = f.outputs.map((o) => ({ data: o.data, shape: o.dims }));
+      const ours = onnxReference(f.op, f.attributes, inputs);
+      const outs = await runOnnxRecurrent(gpu, { op: f.op, attributes: f.attributes, inputs });
+      expected.forEach((e, i) => {
+        const r1 = compareTensors(ours[i]!, e, ORT_TOL);
+        if (r1) throw new Error(`the independent implementation vs onnxruntime, ${f.outputs[i]!.name}:\n${r1}`);
+        const r2 = compareTensors(outs[i]!, e, ORT_TOL);
+        if (r2) throw new Error(`webgpu vs onnxruntime, ${f.outputs[i]!.name}:\n${r2}`);
+      });
+    });
+  }
 });

@@ -60,7 +60,7 @@ class Reader {
   activation(key: string, fallback: string): string {
     let v = this.raw(key);
     if (isObject(v) && typeof v.config === 'string') v = v.config;
-    if (v === undefined) return fallback;
+    if (v === undefined) v = fallback;
     if (v === null) return 'linear';
     const name = typeof v === 'string' ? ACTIVATIONS[v] ?? ACTIVATIONS[v.toLowerCase()] : undefined;
     if (!name) throw new UnsupportedError(`${this.where}: activation ${show(v)} ('${key}') is not supported; supported: ${Object.keys(ACTIVATIONS).join(', ')}`);

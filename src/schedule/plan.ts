@@ -308,6 +308,12 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const main = node.outputs[0]!;
     const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
     const y = merge ? freshHome(T, 2 * H, seq, `${name} directions`) : outHome(main, `${name} output`);
+    // A masked step leaves a last-output-only output alone, so a row masked to the end would keep what
+    // the buffer held: fill it first with what Keras carries there, zeros (slot 1, zeroed and not yet
+    // written) or, in a stream, h (slot 0).
+    if (maskOn && !seq) {
+      for (let d = 0; d < D; d++) copy('copy', stateView(stream ? 0 : 1, d), stateView(0, d), { ...y, base: y.base + d * H, sT: 0, T: 1, F: H }, 1, H);
+    }
 
     const buffersOf: BufferRef[] = [{ weights: layer, part: 'u' }, P(pBuf), P(sBuf), P(y.buf)];
     const tOut = (d: number, s: number) => {
@@ -330,7 +336,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const rows = rowsPerWorkgroup(B);
     const program = stepProgram(cfg, rows);
     const workgroups = stepDispatch(cfg, B, D, rows);
-    if (carry && kernel.kind === 'step') copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
+    if (carry && seq && kernel.kind === 'step') copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
     for (let s = 0; s < T && kernel.kind === 'step'; s++) {
       const dirParams: StepDir[] = dirs.map((l, d) => ({
         tIn: l.config.goBackwards ? T - 1 - s : s,

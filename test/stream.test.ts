@@ -63,9 +63,9 @@ function seeded(name: string, make: () => Model, B: number, T: number): { m: Mod
  * Streams `xs` through `rt` in chunks of `pattern` sizes; checks each chunk's vector outputs against
  * the reference on the prefix so far, and the joined sequence outputs against the whole run.
  */
-async function checkChunked(rt: Runtime, m: Model, xs: Tensor[], pattern: number[], tol: { atol: number; rtol: number }): Promise<void> {
+async function checkChunked(rt: Runtime, m: Model, xs: Tensor[], pattern: number[], tol: { atol: number; rtol: number }, kernel?: 'step' | 'sequence'): Promise<void> {
   const B = xs[0]!.shape[0]!, T = xs[0]!.shape[1]!;
-  const run = await rt.compile(m);
+  const run = await rt.compile(m, kernel ? { kernel } : {});
   try {
     const s = run.stream({ batch: B });
     const parts: Tensor[][] = [];
@@ -109,28 +109,30 @@ function joinParts(parts: Tensor[]): Tensor {
 
 const PATTERNS: number[][] = [[13], [1], [3, 5], [4], [2, 7, 1]];
 
-describe.each(['webgpu', 'cpu'] as const)('stream on %s: chunks of any sizes equal the whole run', (backend) => {
-  const rt = () => (backend === 'webgpu' ? gpu() : cpu());
-  const tol = backend === 'webgpu' ? DEFAULT_TOL : CPU_TOL;
+/** Both recurrent kernels on WebGPU, and the CPU backend. */
+describe.each(['webgpu step', 'webgpu sequence', 'cpu'] as const)('stream on %s: chunks of any sizes equal the whole run', (backend) => {
+  const rt = () => (backend === 'cpu' ? cpu() : gpu());
+  const tol = backend === 'cpu' ? CPU_TOL : DEFAULT_TOL;
+  const kernel = backend === 'cpu' ? undefined : backend === 'webgpu step' ? 'step' : 'sequence';
 
   test.each(CELLS)('%s stacked, per-step outputs', async (cell) => {
     const { m, xs } = seeded(`stream stacked ${cell}`, () => stacked(cell), 3, 13);
-    for (const p of PATTERNS) await checkChunked(rt(), m, xs, p, tol);
+    for (const p of PATTERNS) await checkChunked(rt(), m, xs, p, tol, kernel);
   });
 
   test.each(CELLS)('%s stacked, output after each chunk', async (cell) => {
     const { m, xs } = seeded(`stream last ${cell}`, () => lastOutput(cell), 2, 13);
-    for (const p of [[1], [5, 2], [13]]) await checkChunked(rt(), m, xs, p, tol);
+    for (const p of [[1], [5, 2], [13]]) await checkChunked(rt(), m, xs, p, tol, kernel);
   });
 
   test('connected: two inputs, branches of different cells and depths, concatenated; two outputs', async () => {
     const { m, xs } = seeded('stream connected', connected, 3, 13);
-    for (const p of [[1], [3, 5], [13], [6, 1]]) await checkChunked(rt(), m, xs, p, tol);
+    for (const p of [[1], [3, 5], [13], [6, 1]]) await checkChunked(rt(), m, xs, p, tol, kernel);
   });
 
   test('reset(rows) starts those rows afresh; the others continue', async () => {
     const { m, xs } = seeded('stream reset', () => lastOutput('lstm'), 2, 11);
-    const run = await rt().compile(m);
+    const run = await rt().compile(m, kernel ? { kernel } : {});
     const s = run.stream({ batch: 2 });
     await s.step(sliceTime(xs[0]!, 0, 5));
     await s.reset([1]);
@@ -149,7 +151,7 @@ describe.each(['webgpu', 'cpu'] as const)('stream on %s: chunks of any sizes equ
 
   test('getState / setState: a second session set to the first one\'s state continues identically', async () => {
     const { m, xs } = seeded('stream state', connected, 2, 9);
-    const run = await rt().compile(m);
+    const run = await rt().compile(m, kernel ? { kernel } : {});
     const a = run.stream({ batch: 2 });
     await a.step(xs.map((x) => sliceTime(x, 0, 4)));
     const state = await a.getState();

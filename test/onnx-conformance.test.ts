@@ -1,6 +1,7 @@
 /**
  * ONNX's 18 official LSTM / GRU / RNN backend node tests (test/fixtures/onnx, Apache-2.0, see its
- * README) through runOnnxRecurrent on the WebGPU runtime. Tolerance: ONNX's rtol 1e-3 with a float32
+ * README) through runOnnxRecurrent on the WebGPU runtime, with each recurrent kernel (one dispatch per
+ * step, and one for the whole sequence). Tolerance: ONNX's rtol 1e-3 with a float32
  * absolute term of 1e-6 (the expected values were computed in float64; some are ~1e-11 where float32
  * arithmetic gives 0 or ~1e-7). No CPU fallback: a runtime that is not on WebGPU fails every case.
  */
@@ -46,13 +47,13 @@ test('the fixture folder holds all 18 official cases', () => {
   expect(cases.filter((k) => k.file.startsWith('regenerated')).length).toBe(6);
 });
 
-describe('ONNX official node tests on WebGPU', () => {
+describe.each(['step', 'sequence'] as const)('ONNX official node tests on WebGPU, %s kernel', (kernel) => {
   for (const { file, c } of cases) {
     test(`${c.name} (${file})`, async () => {
       expect(rt.backend, `createRuntime() fell back to '${rt.backend}'; these tests need WebGPU`).toBe('webgpu');
       const device = rt.device!;
       device.pushErrorScope('validation');
-      const outs = await runOnnxRecurrent(rt, { op: c.op, attributes: c.attributes, inputs: c.inputs.map(toTensor) });
+      const outs = await runOnnxRecurrent(rt, { op: c.op, attributes: c.attributes, inputs: c.inputs.map(toTensor) }, { kernel });
       const gpuError = await device.popErrorScope();
       expect(gpuError?.message ?? null).toBeNull();
       expect(outs.length).toBe(c.op === 'LSTM' ? 3 : 2);

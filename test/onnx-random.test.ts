@@ -5,7 +5,8 @@
  * gate pre-activation; onnxruntime's sequence_lens and alpha/beta conventions). It shares nothing with
  * src/ (not the graph, not the CPU reference), so it also checks our weight mapping.
  *
- * Each case runs on the WebGPU runtime (float32: atol 2e-5, rtol 1e-4) and on the cpu runtime (the
+ * Each case runs on the WebGPU runtime with each recurrent kernel ('step': one dispatch per time step;
+ * 'sequence': one per layer) (float32: atol 2e-5, rtol 1e-4) and on the cpu runtime (the
  * float64 reference through our mapping: atol 1e-6, rtol 1e-6; only float32 rounding of the inputs and
  * outputs remains).
  *
@@ -315,19 +316,22 @@ afterAll(() => {
   cpu?.dispose();
 });
 
-async function check(rt: Runtime, spec: CaseSpec, tol: { atol: number; rtol: number }) {
+type Kernel = 'step' | 'sequence';
+const KERNELS: Kernel[] = ['step', 'sequence'];
+
+async function check(rt: Runtime, spec: CaseSpec, tol: { atol: number; rtol: number }, kernel?: Kernel) {
   const inputs = makeInputs(spec);
   const expected = onnxReference(spec.op, spec.attrs ?? {}, inputs);
   const device = rt.device;
   device?.pushErrorScope('validation');
-  const outs = await runOnnxRecurrent(rt, { op: spec.op, attributes: spec.attrs ?? {}, inputs });
+  const outs = await runOnnxRecurrent(rt, { op: spec.op, attributes: spec.attrs ?? {}, inputs }, kernel ? { kernel } : undefined);
   const gpuError = await device?.popErrorScope();
   expect(gpuError?.message ?? null).toBeNull();
   expect(outs.length).toBe(expected.length);
   const names = ['Y', 'Y_h', 'Y_c'];
   outs.forEach((o, i) => {
     const report = compareTensors(o, expected[i]!, tol);
-    if (report) throw new Error(`${rt.backend}: output ${names[i]}:\n${report}`);
+    if (report) throw new Error(`${rt.backend}${kernel ? ` ${kernel} kernel` : ''}: output ${names[i]}:\n${report}`);
   });
   // A case that only ever sees zeros or constants would check nothing (unless zeros are the point).
   if (spec.zeros) expect(outs[0]!.data.every((v) => v === 0)).toBe(true);
@@ -339,7 +343,7 @@ describe('ONNX semantics on random weights vs an independent float64 implementat
     test(spec.name, async () => {
       expect(gpu.backend, `createRuntime() fell back to '${gpu.backend}'; these tests need WebGPU`).toBe('webgpu');
       await check(cpu, spec, CPU_TOL);
-      await check(gpu, spec, GPU_TOL);
+      for (const kernel of KERNELS) await check(gpu, spec, GPU_TOL, kernel);
     });
   }
 });
@@ -398,13 +402,17 @@ describe('onnxruntime 1.30 (CPU) outputs on random weights', () => {
       const inputs = f.inputs.map((t) => (t === null ? null : { data: t.dtype === 'int32' ? Int32Array.from(t.data) : Float32Array.from(t.data), shape: t.dims }));
       const expected = f.outputs.map((o) => ({ data: o.data, shape: o.dims }));
       const ours = onnxReference(f.op, f.attributes, inputs);
-      const outs = await runOnnxRecurrent(gpu, { op: f.op, attributes: f.attributes, inputs });
       expected.forEach((e, i) => {
-        const r1 = compareTensors(ours[i]!, e, ORT_TOL);
-        if (r1) throw new Error(`the independent implementation vs onnxruntime, ${f.outputs[i]!.name}:\n${r1}`);
-        const r2 = compareTensors(outs[i]!, e, ORT_TOL);
-        if (r2) throw new Error(`webgpu vs onnxruntime, ${f.outputs[i]!.name}:\n${r2}`);
+        const r = compareTensors(ours[i]!, e, ORT_TOL);
+        if (r) throw new Error(`the independent implementation vs onnxruntime, ${f.outputs[i]!.name}:\n${r}`);
       });
+      for (const kernel of KERNELS) {
+        const outs = await runOnnxRecurrent(gpu, { op: f.op, attributes: f.attributes, inputs }, { kernel });
+        expected.forEach((e, i) => {
+          const r = compareTensors(outs[i]!, e, ORT_TOL);
+          if (r) throw new Error(`webgpu ${kernel} kernel vs onnxruntime, ${f.outputs[i]!.name}:\n${r}`);
+        });
+      }
     });
   }
 });

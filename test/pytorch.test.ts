@@ -1,6 +1,7 @@
 /**
  * nn.RNN / nn.LSTM / nn.GRU state_dicts saved by real PyTorch (test/fixtures/pytorch, made by
- * scripts/make-pytorch-fixtures.py) loaded with loadPyTorchRecurrent, run on the WebGPU runtime and
+ * scripts/make-pytorch-fixtures.py) loaded with loadPyTorchRecurrent, run on the WebGPU runtime (with
+ * each recurrent kernel: one dispatch per step, and one per layer) and
  * compared element by element with PyTorch's own output, h_n and c_n (atol 2e-5, rtol 1e-4: PyTorch
  * computed in float32 on the CPU, we in float32 on the GPU). The same fixtures also run on the cpu
  * runtime (float64 reference) at atol 1e-5.
@@ -98,8 +99,9 @@ describe('PyTorch fixtures on WebGPU and cpu', () => {
       const runOptions = {
         ...(f.h0 ? { h0: tensor(f.h0) } : {}), ...(f.c0 ? { c0: tensor(f.c0) } : {}), ...(f.lengths ? { lengths: f.lengths } : {}),
       };
-      for (const [rt, tol] of [[cpu, CPU_TOL], [gpu, GPU_TOL]] as const) {
-        const compiled = await rt.compile(loaded.model);
+      const runs = [[cpu, CPU_TOL, undefined], [gpu, GPU_TOL, 'step'], [gpu, GPU_TOL, 'sequence']] as const;
+      for (const [rt, tol, kernel] of runs) {
+        const compiled = await rt.compile(loaded.model, kernel ? { kernel } : {});
         try {
           rt.device?.pushErrorScope('validation');
           const out = await loaded.run(compiled, tensor(f.input), runOptions);
@@ -112,7 +114,7 @@ describe('PyTorch fixtures on WebGPU and cpu', () => {
               continue;
             }
             const report = compareTensors(actual!, want, tol);
-            if (report) throw new Error(`${rt.backend}: ${what}:\n${report}`);
+            if (report) throw new Error(`${rt.backend}${kernel ? ` ${kernel} kernel` : ''}: ${what}:\n${report}`);
           }
         } finally {
           compiled.dispose();

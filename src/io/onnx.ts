@@ -9,7 +9,7 @@ import { Bidirectional, Concatenate } from '../graph/layers.js';
 import { Model, input } from '../graph/model.js';
 import { type CellType, RecurrentLayer, type RecurrentExtensions, type RecurrentOptions } from '../graph/recurrent.js';
 import type { SymbolicTensor, Tensor } from '../graph/tensor.js';
-import type { Runtime } from '../runtime.js';
+import type { CompileOptions, Runtime } from '../runtime.js';
 import { type OnnxAttributeValue, type OnnxRecurrentAttributes, type OnnxRecurrentOp, parseOnnxAttributes } from './onnx-attributes.js';
 import { type CheckedOnnxInputs, type OnnxTensor, checkOnnxInputs } from './onnx-inputs.js';
 
@@ -116,6 +116,7 @@ function toOnnxOutputs(a: OnnxRecurrentAttributes, c: CheckedOnnxInputs, out: Te
  * `layout`. Every attribute and input is validated before any GPU work: errors are ConfigError
  * (attributes), ShapeError (shapes), InputError (dtype, data, lengths) or UnsupportedError (op),
  * each naming the attribute or input. Lengths in `sequence_lens` must be in [1, seq_length].
+ * `compileOptions` are passed to `runtime.compile` (e.g. `{ kernel: 'step' }`).
  * @example
  * const [Y, Y_h, Y_c] = await runOnnxRecurrent(rt, {
  *   op: 'LSTM',
@@ -123,7 +124,7 @@ function toOnnxOutputs(a: OnnxRecurrentAttributes, c: CheckedOnnxInputs, out: Te
  *   inputs: [X, W, R, B, null, initial_h, initial_c], // { data: Float32Array, shape } each
  * });
  */
-export async function runOnnxRecurrent(runtime: Runtime, node: OnnxRecurrentNode): Promise<Tensor[]> {
+export async function runOnnxRecurrent(runtime: Runtime, node: OnnxRecurrentNode, compileOptions?: CompileOptions): Promise<Tensor[]> {
   if (typeof node !== 'object' || node === null) throw new ConfigError('runOnnxRecurrent: expected a node { op, attributes, inputs }');
   const attrs = parseOnnxAttributes(node.op, node.attributes);
   const checked = checkOnnxInputs(attrs, node.inputs);
@@ -132,7 +133,7 @@ export async function runOnnxRecurrent(runtime: Runtime, node: OnnxRecurrentNode
   const feeds: Tensor[] = [{ data: checked.x, shape: [N, S, I] }];
   for (const states of checked.initial ?? []) for (const s of states) feeds.push({ data: s, shape: [N, H] });
   const lengths = checked.lengths && checked.lengths.some((l) => l !== S) ? checked.lengths : undefined;
-  const compiled = await runtime.compile(model);
+  const compiled = await runtime.compile(model, compileOptions);
   try {
     const out = await compiled.predict(feeds, lengths ? { lengths } : undefined);
     return toOnnxOutputs(attrs, checked, out as Tensor[]);

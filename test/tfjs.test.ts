@@ -3,7 +3,8 @@
  * @tensorflow/tfjs-layers (cpu backend), given seeded random weights, saved through
  * `tf.io.withSaveHandler` (the same model.json + weight bytes `model.save()` writes), loaded with
  * `loadLayersModel`, compiled on WebGPU and run on the same inputs as `tfModel.predict`. Every element
- * of every output is compared. There is no CPU fallback: a runtime that is not WebGPU fails.
+ * of every output is compared, on both recurrent kernels ('step' and 'sequence'). There is no CPU
+ * fallback: a runtime that is not WebGPU fails.
  *
  * Tolerance: both sides compute in float32 but in different orders (tiled GPU sums vs tfjs' matMul)
  * and with different exp/tanh. On lavapipe the largest difference seen is 2.4e-7; the bound
@@ -103,18 +104,30 @@ async function check(c: Case, load: (a: Artifacts) => Promise<Model> = (a) => lo
   const txs = xs.map((x) => tf.tensor(x.data, x.shape));
   const yt = tfModel.predict(txs.length === 1 ? txs[0]! : txs);
   const expected = (Array.isArray(yt) ? yt : [yt]).map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape as number[] }));
-  const net = await load(await save(tfModel));
-  const run = await gpu().compile(net);
   try {
-    const y = await run.predict(xs.length === 1 ? xs[0]! : xs);
-    expectOutputsClose(y, expected, TOL);
-    if (process.env.TFJS_LOG_ERRORS) console.log(`${c.name}: max |ours - tfjs| = ${maxAbsError(y, expected).toExponential(2)}`);
+    const net = await load(await save(tfModel));
+    // Both recurrent kernel variants: one dispatch per step, and whole sequences per dispatch.
+    for (const kernel of KERNELS) {
+      const run = await gpu().compile(net, { kernel });
+      try {
+        const y = await run.predict(xs.length === 1 ? xs[0]! : xs);
+        try {
+          expectOutputsClose(y, expected, TOL);
+        } catch (e) {
+          throw new Error(`kernel '${kernel}': ${(e as Error).message}`);
+        }
+        if (process.env.TFJS_LOG_ERRORS) console.log(`${c.name} [${kernel}]: max |ours - tfjs| = ${maxAbsError(y, expected).toExponential(2)}`);
+      } finally {
+        run.dispose();
+      }
+    }
   } finally {
-    run.dispose();
     tf.dispose([...txs, ...(Array.isArray(yt) ? yt : [yt])]);
     tfModel.dispose();
   }
 }
+
+const KERNELS = ['step', 'sequence'] as const;
 
 const I = (shape: number[]) => tfl.input({ shape });
 const fn = (inputs: tfl.SymbolicTensor | tfl.SymbolicTensor[], outputs: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => tfl.model({ inputs, outputs });

@@ -10,7 +10,8 @@
  *    the public API;
  *  - weights matched by order when the manifest names no layer, defaults per file flavour, and the
  *    converter's float16 / uint8 / uint16 quantization against tfjs' own decodeWeights.
- * GPU tolerance: atol 2e-5, rtol 1e-4 (PyTorch and we both compute in float32).
+ * Every GPU check runs on both recurrent kernels ('step', 'sequence'); tolerance atol 2e-5, rtol 1e-4
+ * (PyTorch and we both compute in float32).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,14 +51,21 @@ afterEach(async () => {
   expect(errors, 'GPU errors raised during the test').toEqual([]);
 });
 
-async function predictGpu(net: Model, xs: Tensor | Tensor[]): Promise<Tensor[]> {
+const KERNELS = ['step', 'sequence'] as const;
+
+/** Runs `check` on the model's WebGPU outputs from each recurrent kernel variant. */
+async function onGpu(net: Model, xs: Tensor | Tensor[], check: (ys: Tensor[]) => void): Promise<void> {
   expect(rt.backend, `createRuntime() fell back to '${rt.backend}'; these tests need WebGPU`).toBe('webgpu');
-  const run = await rt.compile(net);
-  try {
-    const y = await run.predict(xs);
-    return Array.isArray(y) ? y : [y];
-  } finally {
-    run.dispose();
+  for (const kernel of KERNELS) {
+    const run = await rt.compile(net, { kernel });
+    try {
+      const y = await run.predict(xs);
+      check(Array.isArray(y) ? y : [y]);
+    } catch (e) {
+      throw new Error(`kernel '${kernel}': ${(e as Error).message}`);
+    } finally {
+      run.dispose();
+    }
   }
 }
 
@@ -82,14 +90,16 @@ describe('GRU reset_after=True (tfjs refuses it) vs PyTorch fixtures', () => {
     expect(gru.config.recurrentActivation).toBe('sigmoid');
     const f = pytorch('gru');
     const x = batchFirst(f.input);
-    const [y] = await predictGpu(net, x);
-    expectClose(y!, batchFirst(f.output), GPU_TOL);
-    // The last step of the sequence is h_n.
-    const [B, T, H] = y!.shape as [number, number, number];
-    const last = { data: new Float32Array(B * H), shape: [B, H] };
-    for (let b = 0; b < B; b++) last.data.set(y!.data.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
-    expectClose(last, { data: f.h_n.data, shape: [B, H] }, GPU_TOL);
-    expectClose(y!, runReference(net, [x])[0]!, GPU_TOL);
+    const reference = runReference(net, [x])[0]!;
+    await onGpu(net, x, ([y]) => {
+      expectClose(y!, batchFirst(f.output), GPU_TOL);
+      // The last step of the sequence is h_n.
+      const [B, T, H] = y!.shape as [number, number, number];
+      const last = { data: new Float32Array(B * H), shape: [B, H] };
+      for (let b = 0; b < B; b++) last.data.set(y!.data.subarray((b * T + T - 1) * H, (b * T + T) * H), b * H);
+      expectClose(last, { data: f.h_n.data, shape: [B, H] }, GPU_TOL);
+      expectClose(y!, reference, GPU_TOL);
+    });
   }, TIMEOUT_MS);
 
   test('Keras 3 file (Functional, args/keras_history nodes, batch_shape, DTypePolicy) with Bidirectional(GRU) == bidirectional PyTorch nn.GRU', async () => {
@@ -99,9 +109,11 @@ describe('GRU reset_after=True (tfjs refuses it) vs PyTorch fixtures', () => {
     const f = pytorch('gru_bidirectional_batch_first');
     expect(f.options.batch_first).toBe(true);
     const x = { data: Float32Array.from(f.input.data), shape: f.input.shape };
-    const [y] = await predictGpu(net, x);
-    expectClose(y!, f.output, GPU_TOL);
-    expectClose(y!, runReference(net, [x])[0]!, GPU_TOL);
+    const reference = runReference(net, [x])[0]!;
+    await onGpu(net, x, ([y]) => {
+      expectClose(y!, f.output, GPU_TOL);
+      expectClose(y!, reference, GPU_TOL);
+    });
   }, TIMEOUT_MS);
 });
 
@@ -151,21 +163,17 @@ describe('hard_sigmoid and defaults per file flavour', () => {
   const x = { data: Float32Array.from(xs), shape: [2, 2, 1] };
 
   test("Keras 3's hard_sigmoid is relu6(x + 3) / 6, Keras 2's clip(0.2 x + 0.5): both on WebGPU", async () => {
-    const [y3] = await predictGpu(await loadLayersModel(tinyGru('3.6.0', 'hard_sigmoid')), x);
-    const [y2] = await predictGpu(await loadLayersModel(tinyGru('2.15.0', 'hard_sigmoid')), x);
-    expectClose(y3!, byHand(keras3), GPU_TOL);
-    expectClose(y2!, byHand(keras2), GPU_TOL);
+    await onGpu(await loadLayersModel(tinyGru('3.6.0', 'hard_sigmoid')), x, ([y]) => expectClose(y!, byHand(keras3), GPU_TOL));
+    await onGpu(await loadLayersModel(tinyGru('2.15.0', 'hard_sigmoid')), x, ([y]) => expectClose(y!, byHand(keras2), GPU_TOL));
     // The slopes differ enough for the check to tell them apart.
-    for (let i = 0; i < 4; i++) expect(Math.abs(y3!.data[i]! - y2!.data[i]!)).toBeGreaterThan(1e-3);
+    const a = byHand(keras3).data, b = byHand(keras2).data;
+    for (let i = 0; i < 4; i++) expect(Math.abs(a[i]! - b[i]!)).toBeGreaterThan(1e-3);
   }, TIMEOUT_MS);
 
   test('a missing recurrent_activation is sigmoid for Keras and hard_sigmoid for tfjs; reset_after defaults to true for Keras', async () => {
     const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-    const [yk] = await predictGpu(await loadLayersModel(tinyGru('2.15.0', undefined)), x);
-    expectClose(yk!, byHand(sigmoid), GPU_TOL);
-    const tfjsFile = tinyGru('tfjs-layers 4.22.0', undefined);
-    const [yt] = await predictGpu(await loadLayersModel(tfjsFile), x);
-    expectClose(yt!, byHand(keras2), GPU_TOL);
+    await onGpu(await loadLayersModel(tinyGru('2.15.0', undefined)), x, ([y]) => expectClose(y!, byHand(sigmoid), GPU_TOL));
+    await onGpu(await loadLayersModel(tinyGru('tfjs-layers 4.22.0', undefined)), x, ([y]) => expectClose(y!, byHand(keras2), GPU_TOL));
   }, TIMEOUT_MS);
 });
 
@@ -257,8 +265,7 @@ describe('Keras 2 functional graph', () => {
     const a = functionalArtifacts();
     const net = await loadLayersModel(a);
     const expected = runReference(functionalByApi(a.values), functionalInputs());
-    const ys = await predictGpu(net, functionalInputs());
-    expectOutputsClose(ys, expected, GPU_TOL);
+    await onGpu(net, functionalInputs(), (ys) => expectOutputsClose(ys, expected, GPU_TOL));
   }, TIMEOUT_MS);
 
   test('a manifest that names no layer (bare kernel / recurrent_kernel / bias) is matched by order', async () => {

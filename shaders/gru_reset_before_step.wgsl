@@ -26,7 +26,7 @@ struct Params {
   dir: array<Dir, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
+// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
@@ -59,7 +59,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       var ar = 0.0;
       for (var k = 0u; k < H; k++) {
         let hk = S[hIn + k];
-        let u = U[uBase + k * H + j];
+        let u = loadU(uBase + k * H + j);
         az += hk * u.x;
         ar += hk * u.y;
       }
@@ -84,7 +84,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       continue;
     }
     var acc = 0.0;
-    for (var k = 0u; k < H; k++) { acc += S[rh + k] * U[uBase + k * H + j].z; }
+    for (var k = 0u; k < H; k++) { acc += S[rh + k] * loadU(uBase + k * H + j).z; }
     let cand = activate(ACT_G, pre(P[pb + 2u * H + j] + acc), st.aG, st.bG);
     let z = S[zs + j];
     let h = z * hPrev + (1.0 - z) * cand;

@@ -39,14 +39,13 @@ struct Params {
   dir: array<SeqDir, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
+// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
 
-var<workgroup> hA: array<f32, CAP>;
-var<workgroup> hB: array<f32, CAP>;
+var<workgroup> hbuf: array<f32, 2048>;   // two [R][H] buffers (2 * CAP): the current h and the next
 var<workgroup> rh: array<f32, CAP>;
 
 fn pre(x: f32) -> f32 {
@@ -54,12 +53,11 @@ fn pre(x: f32) -> f32 {
 }
 
 fn hRead(cur: u32, i: u32) -> f32 {
-  if (cur == 0u) { return hA[i]; }
-  return hB[i];
+  return hbuf[cur * CAP + i];
 }
 
 fn hWrite(cur: u32, i: u32, v: f32) {
-  if (cur == 0u) { hA[i] = v; } else { hB[i] = v; }
+  hbuf[cur * CAP + i] = v;
 }
 
 // h . U[:, j] for R rows, from the current h buffer (or from r * h for GRU reset-before's candidate).
@@ -68,7 +66,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX
   var acc: array<vec4<f32>, MAX_R>;
   if (G == 1u) {
     for (var q = 0u; q < (H + 3u) / 4u; q++) {
-      let u = U[uBase + q * H + j];
+      let u = loadU(uBase + q * H + j);
       for (var r = 0u; r < R; r++) {
         let k = r * H + 4u * q;
         var hv = vec4<f32>(0.0);
@@ -80,7 +78,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX
     }
   } else {
     for (var k = 0u; k < H; k++) {
-      let u = U[uBase + k * H + j];
+      let u = loadU(uBase + k * H + j);
       for (var r = 0u; r < R; r++) {
         var hk = 0.0;
         if (fromRh) { hk = rh[r * H + k]; } else { hk = hRead(cur, r * H + k); }
@@ -109,7 +107,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     if (j >= H) { break; }
     for (var r = 0u; r < rows; r++) {
       let row = d * st.B * H + (b0 + r) * H + j;
-      hA[r * H + j] = S[row];
+      hbuf[r * H + j] = S[row];
       if (CELL == 1u) { c[q][r] = S[2u * st.DBH + row]; }
       last[q][r] = select(0.0, S[row], st.carryInit != 0u);
     }
@@ -169,7 +167,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
           var zo = P[pb + 3u * H] + a[r].w;
           var peep = vec4<f32>(0.0);
           if (PEEPHOLE) {
-            peep = U[uBase + H * H + H + j];
+            peep = loadU(uBase + H * H + H + j);
             zi += peep.x * cPrev;
             zf += peep.y * cPrev;
           }
@@ -181,7 +179,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
           h = activate(ACT_F, pre(zo), st.aF, st.bF) * activate(ACT_H, cn, st.aH, st.bH);
           c[q][r] = cn;
         } else if (CELL == 2u) {
-          let rb = U[uBase + H * H + j];
+          let rb = loadU(uBase + H * H + j);
           let zz = activate(ACT_F, pre(P[pb] + a[r].x + rb.x), st.aF, st.bF);
           let rr = activate(ACT_F, pre(P[pb + H] + a[r].y + rb.y), st.aF, st.bF);
           let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a[r].z + rb.z)), st.aG, st.bG);

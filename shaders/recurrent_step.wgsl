@@ -41,7 +41,7 @@ struct Params {
   dir: array<Dir, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> U: array<vec4<f32>>;
+// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
@@ -77,7 +77,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let n = min(WG, H - k0);
       if (G == 1u) {
         for (var q = 0u; q < (n + 3u) / 4u; q++) {
-          let u = U[uBase + (k0 / 4u + q) * H + j];
+          let u = loadU(uBase + (k0 / 4u + q) * H + j);
           for (var r = 0u; r < R; r++) {
             let t = r * WG + 4u * q;
             acc[r].x += dot(vec4<f32>(hTile[t], hTile[t + 1u], hTile[t + 2u], hTile[t + 3u]), u);
@@ -85,7 +85,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         }
       } else {
         for (var kk = 0u; kk < n; kk++) {
-          let u = U[uBase + (k0 + kk) * H + j];
+          let u = loadU(uBase + (k0 + kk) * H + j);
           for (var r = 0u; r < R; r++) { acc[r] += hTile[r * WG + kk] * u; }
         }
       }
@@ -126,7 +126,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       var zo = P[pb + 3u * H] + a.w;
       var peep = vec4<f32>(0.0);
       if (PEEPHOLE) {
-        peep = U[uBase + H * H + H + j];
+        peep = loadU(uBase + H * H + H + j);
         zi += peep.x * cPrev;
         zf += peep.y * cPrev;
       }
@@ -140,7 +140,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       h = o * activate(ACT_H, c, st.aH, st.bH);
       S[cIdx] = c;
     } else {
-      let rb = U[uBase + H * H + j];
+      let rb = loadU(uBase + H * H + j);
       let z = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
       let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
       let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);

@@ -61,6 +61,12 @@ export interface CompileOptions {
    * step, 'sequence' runs every step of a layer in one dispatch where the layer fits one workgroup.
    */
   kernel?: 'auto' | 'step' | 'sequence';
+  /**
+   * WebGPU storage precision of the recurrent weights: 'f16' halves the weight traffic of every step
+   * (arithmetic and states stay f32; no shader-f16 feature needed). Default 'f32'. The CPU backend
+   * ignores it.
+   */
+  precision?: 'f32' | 'f16';
 }
 
 /** A backend plus, for WebGPU, its device. */

@@ -52,6 +52,18 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
   console.log(`adapter: ${r.adapterInfo}`);
 });
 
+// f16 weight storage: the recurrent weights are rounded to half precision (about 3 decimal digits),
+// so the comparison with the float64 reference allows 1e-2 relative and 3e-3 absolute error (or the
+// case's own looser tolerance times ten).
+describe('GPU vs float64 reference, f16 weights', () => {
+  for (const c of allCases()) {
+    const tol = { ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) };
+    test(c.name, async () => {
+      assertCasePassed(await runCase(gpu(), tol, { precision: 'f16' }));
+    }, CASE_TIMEOUT_MS);
+  }
+});
+
 // Every case runs under each recurrent kernel variant: one fused dispatch per time step, and the
 // whole sequence in one dispatch (layers too large for one workgroup fall back to the step kernel).
 for (const kernel of ['step', 'sequence'] as const) {

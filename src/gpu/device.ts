@@ -7,6 +7,8 @@ export interface AcquiredDevice {
   owned: boolean;
   description: string;
   features: { f16: boolean; subgroups: boolean; timestamps: boolean };
+  /** A CPU-emulated adapter (lavapipe, SwiftShader): kernel choice differs there. */
+  software: boolean;
   /** Set once the device is lost; every later call fails with it. */
   lost: DeviceLostError | null;
   /**
@@ -40,7 +42,9 @@ export interface AcquireOptions {
 /** Gets a device (the caller's, or a new one on the default adapter); undefined when WebGPU is unavailable. */
 export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDevice | undefined> {
   if (options.device) {
-    return watch({ device: options.device, owned: false, description: 'caller-provided GPUDevice', features: featuresOf(options.device), lost: null });
+    const info = (options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const description = info ? describe(info) : 'caller-provided GPUDevice';
+    return watch({ device: options.device, owned: false, description, software: isSoftware(description), features: featuresOf(options.device), lost: null });
   }
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const gpu = nav?.gpu ?? (await provider?.({ featureLevel: options.featureLevel }));
@@ -61,9 +65,18 @@ export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDe
   const device = await adapter.requestDevice({ requiredFeatures: wanted, requiredLimits, label: 'webgpu-rnn' });
   const info = adapter.info;
   const isCompat = level === 'compatibility' && !adapter.features.has('core-features-and-limits' as GPUFeatureName);
+  const description = `${describe(info)}${isCompat ? ' (compatibility)' : ''}`;
+  const software = isSoftware(description) || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return watch({ device, owned: true, description, software, features: featuresOf(device), lost: null, instance: gpu });
+}
+
+function describe(info: GPUAdapterInfo | undefined): string {
   const parts = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0);
-  const description = `${parts.length ? parts.join(' / ') : 'unknown adapter'}${isCompat ? ' (compatibility)' : ''}`;
-  return watch({ device, owned: true, description, features: featuresOf(device), lost: null, instance: gpu });
+  return parts.length ? parts.join(' / ') : 'unknown adapter';
+}
+
+function isSoftware(description: string): boolean {
+  return /llvmpipe|lavapipe|swiftshader|software|warp|microsoft basic render/i.test(description);
 }
 
 function featuresOf(device: GPUDevice): AcquiredDevice['features'] {

@@ -1,6 +1,8 @@
 import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
+import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
+import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { GATES } from '../graph/recurrent.js';
@@ -9,9 +11,17 @@ import { FieldWriter, type Program, withActivations } from './program.js';
 /** Threads per workgroup in both step kernels (WG in the shaders). */
 export const STEP_WG = 64;
 
-const stepCode = withActivations(stepWgsl);
-const gruResetBeforeCode = withActivations(gruResetBeforeWgsl);
-const sequenceCode = withActivations(sequenceWgsl);
+/** Storage precision of the recurrent weights: f16 halves their memory traffic; arithmetic stays f32. */
+export type Precision = 'f32' | 'f16';
+
+const WEIGHTS_PRELUDE: Record<Precision, string> = { f32: weightsF32Wgsl, f16: weightsF16Wgsl };
+const withWeights = (kernel: string) => ({
+  f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
+  f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
+});
+const stepCode = withWeights(stepWgsl);
+const gruResetBeforeCode = withWeights(gruResetBeforeWgsl);
+const sequenceCode = withWeights(sequenceWgsl);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
@@ -27,14 +37,14 @@ export function rowsPerWorkgroup(batch: number): number {
 }
 
 /** The fused step program for a layer's cell and activations. */
-export function stepProgram(cfg: RecurrentConfig, rows = 1): Program {
+export function stepProgram(cfg: RecurrentConfig, rows = 1, precision: Precision = 'f32'): Program {
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const bindings = ['read', 'read', 'read_write', 'read_write', 'uniform'] as const;
   if (usesResetBeforeKernel(cfg)) {
     return {
-      name: `gru_reset_before_step f=${cfg.acts.f.fn} g=${cfg.acts.g.fn}`,
-      cacheKey: `gru_rb:${f}:${g}`,
-      code: gruResetBeforeCode,
+      name: `gru_reset_before_step ${precision} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn}`,
+      cacheKey: `gru_rb:${f}:${g}:${precision}`,
+      code: gruResetBeforeCode[precision],
       constants: { ACT_F: f, ACT_G: g },
       bindings,
       uniformSize: STEP_UNIFORM_SIZE,
@@ -43,9 +53,9 @@ export function stepProgram(cfg: RecurrentConfig, rows = 1): Program {
   const cell = CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   return {
-    name: `${cfg.cell}_step R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}`,
-    code: stepCode,
+    name: `${cfg.cell}_step ${precision} R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${precision}`,
+    code: stepCode[precision],
     constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
@@ -125,14 +135,14 @@ export function sequenceThreads(cfg: RecurrentConfig, maxThreads: number): numbe
 }
 
 /** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
-export function sequenceProgram(cfg: RecurrentConfig, rows: number, threads: number): Program {
+export function sequenceProgram(cfg: RecurrentConfig, rows: number, threads: number, precision: Precision = 'f32'): Program {
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence R=${rows} WG=${threads} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${threads}`,
-    code: sequenceCode,
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} WG=${threads} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${threads}:${precision}`,
+    code: sequenceCode[precision],
     constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows, WGS: threads },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: 128,

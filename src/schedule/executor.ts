@@ -17,7 +17,7 @@ import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
 import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
-import { type PackedWeights, packDense, packRecurrent } from './weights.js';
+import { type PackedWeights, packDense, packRecurrent, toHalf } from './weights.js';
 
 /** Plans kept per compiled model (one per batch size / length set); the oldest is evicted beyond this. */
 const MAX_PLANS = 8;
@@ -65,6 +65,8 @@ export class GpuCompiledModel implements CompiledModel {
     compiled.maxSteps = checkMaxSteps(options.maxStepsPerSubmit);
     compiled.planOptions = {
       kernel: checkKernelChoice(options.kernel),
+      precision: checkPrecision(options.precision),
+      softwareAdapter: acquired.software,
       maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
     };
     const device = acquired.device;
@@ -80,7 +82,7 @@ export class GpuCompiledModel implements CompiledModel {
         if (!packed) continue;
         compiled.weights.set(layer, {
           w: compiled.upload(packed.w, `${layer.name} weights`),
-          u: packed.u ? compiled.upload(packed.u, `${layer.name} recurrent weights`) : null,
+          u: packed.u ? compiled.upload(compiled.planOptions.precision === 'f16' ? toHalf(packed.u) : packed.u, `${layer.name} recurrent weights`) : null,
         });
       }
       const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
@@ -100,8 +102,8 @@ export class GpuCompiledModel implements CompiledModel {
     return compiled;
   }
 
-  private upload(data: Float32Array, label: string): GPUBuffer {
-    const buffer = createStorage(this.acquired.device, data.length, label);
+  private upload(data: Float32Array | Uint16Array, label: string): GPUBuffer {
+    const buffer = createStorage(this.acquired.device, data.byteLength / 4, label);
     this.acquired.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return buffer;
   }
@@ -346,4 +348,11 @@ function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'step' || value === 'sequence') return value;
   throw new ConfigError(`compile: 'kernel' must be 'auto', 'step' or 'sequence', got ${JSON.stringify(value)}`);
+}
+
+/** Validates compile()'s `precision` option. */
+function checkPrecision(value: unknown): 'f32' | 'f16' {
+  if (value === undefined || value === 'f32') return 'f32';
+  if (value === 'f16') return 'f16';
+  throw new ConfigError(`compile: 'precision' must be 'f32' or 'f16', got ${JSON.stringify(value)}`);
 }

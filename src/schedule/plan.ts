@@ -21,7 +21,7 @@ import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/mat
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, fitsSequenceKernel, rowsPerWorkgroup, sequenceDispatch, sequenceProgram, sequenceThreads, stepDispatch, stepProgram,
-  writeSequenceParams, writeStepParams,
+  type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -86,7 +86,8 @@ export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: 
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
   const fits = fitsSequenceKernel(cfg, rows, threads);
-  const wanted = choice === 'sequence' || (choice === 'auto' && cfg.units <= AUTO_SEQUENCE_MAX_UNITS);
+  // On a CPU-emulated adapter one workgroup runs on one core, so the whole-sequence kernel loses there.
+  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && cfg.units <= AUTO_SEQUENCE_MAX_UNITS);
   return { kind: wanted && fits ? 'sequence' : 'step', rows, threads };
 }
 
@@ -95,6 +96,10 @@ export interface PlanOptions {
   kernel?: KernelChoice;
   /** The device's maxComputeInvocationsPerWorkgroup (default 128, the compatibility-mode minimum). */
   maxThreads?: number;
+  /** Storage precision of the recurrent weights (default 'f32'); must match the uploaded weights. */
+  precision?: Precision;
+  /** A CPU-emulated adapter (lavapipe, SwiftShader): 'auto' prefers the step kernel, which spreads a layer over cores. */
+  softwareAdapter?: boolean;
   /**
    * Streaming: recurrent states are not zeroed and not taken from initial-state inputs; each node
    * starts from h in slot 0 (and c) and leaves its final h there, and a masked step before the
@@ -331,10 +336,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
         B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
         dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * H })),
       };
-      emit(sequenceProgram(cfg, kernel.rows, kernel.threads), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
+      emit(sequenceProgram(cfg, kernel.rows, kernel.threads, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     }
     const rows = rowsPerWorkgroup(B);
-    const program = stepProgram(cfg, rows);
+    const program = stepProgram(cfg, rows, options.precision);
     const workgroups = stepDispatch(cfg, B, D, rows);
     if (carry && seq && kernel.kind === 'step') copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
     for (let s = 0; s < T && kernel.kind === 'step'; s++) {

@@ -8,6 +8,7 @@
  *  - a Keras 2 functional graph (list inbound_nodes, initial states as extra inputs and as kwargs,
  *    Masking, TimeDistributed, Bidirectional, ':0' weight names) against the same graph built with
  *    the public API;
+ *  - zero_output_for_mask (masked steps output zeros);
  *  - weights matched by order when the manifest names no layer, defaults per file flavour, and the
  *    converter's float16 / uint8 / uint16 quantization against tfjs' own decodeWeights.
  * Every GPU check runs on both recurrent kernels ('step', 'sequence'); tolerance atol 2e-5, rtol 1e-4
@@ -275,6 +276,42 @@ describe('Keras 2 functional graph', () => {
     expect(b.length).toBe(a.length);
     a.forEach((w, i) => expect(Array.from(b[i]!)).toEqual(Array.from(w)));
   });
+});
+
+describe('zero_output_for_mask', () => {
+  /** Keras 2 Sequential: Masking -> LSTM(return_sequences) with the given zero_output_for_mask. */
+  function masked(zero: boolean): { modelJson: object; weights: ArrayBuffer } {
+    const rng = new Rng(9);
+    return {
+      modelJson: {
+        modelTopology: { keras_version: '2.15.0', model_config: { class_name: 'Sequential', config: { name: 's', layers: [
+          { class_name: 'InputLayer', config: { name: 'x', batch_input_shape: [null, 5, 2] } },
+          { class_name: 'Masking', config: { name: 'masking', mask_value: 0 } },
+          { class_name: 'LSTM', config: { name: 'lstm', units: 3, return_sequences: true, zero_output_for_mask: zero } },
+        ] } } },
+        weightsManifest: [{ paths: ['w.bin'], weights: [
+          { name: 'lstm/lstm_cell/kernel', shape: [2, 12], dtype: 'float32' },
+          { name: 'lstm/lstm_cell/recurrent_kernel', shape: [3, 12], dtype: 'float32' },
+          { name: 'lstm/lstm_cell/bias', shape: [12], dtype: 'float32' },
+        ] }],
+      },
+      weights: rng.fill(24 + 36 + 12).buffer as ArrayBuffer,
+    };
+  }
+
+  test('true: masked steps of the returned sequence are zeros, valid steps as with false (Keras 2 RNN semantics)', async () => {
+    const x = { data: new Rng(3).fill(2 * 5 * 2), shape: [2, 5, 2] };
+    const isMasked = (b: number, t: number) => (b === 0 && t >= 3) || (b === 1 && t === 1);
+    for (let b = 0; b < 2; b++) for (let t = 0; t < 5; t++) if (isMasked(b, t)) x.data.fill(0, (b * 5 + t) * 2, (b * 5 + t + 1) * 2);
+    const carried = runReference(await loadLayersModel(masked(false)), [x])[0]!;
+    await onGpu(await loadLayersModel(masked(true)), x, ([y]) => {
+      const expected = Float32Array.from(carried.data);
+      for (let b = 0; b < 2; b++) for (let t = 0; t < 5; t++) if (isMasked(b, t)) expected.fill(0, (b * 5 + t) * 3, (b * 5 + t + 1) * 3);
+      expectClose(y!, { data: expected, shape: [2, 5, 3] }, GPU_TOL);
+      // Without it the masked steps repeat the previous output, so the two really differ.
+      expect(carried.data[(0 * 5 + 4) * 3]).not.toBe(0);
+    });
+  }, TIMEOUT_MS);
 });
 
 describe('quantized weights (tensorflowjs_converter --quantize_*)', () => {

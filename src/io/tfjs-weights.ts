@@ -5,6 +5,7 @@
  * decoded; other dtypes are skipped over and only refused when a layer needs them.
  */
 import { FormatError, UnsupportedError } from '../errors.js';
+import { halfToFloat } from './safetensors.js';
 import { type Json, isObject, show } from './tfjs-topology.js';
 
 export interface Quantization {
@@ -131,14 +132,6 @@ export function layoutWeights(entries: ManifestEntry[], data: Uint8Array): void 
   if (off !== data.length) {
     throw new FormatError(`weight data has ${data.length} bytes, but the manifest describes ${off}: the shards do not match model.json (or are in the wrong order)`);
   }
-}
-
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /** Decodes one entry to float32 (dequantizing), or throws UnsupportedError for a non-float dtype. */

@@ -29,7 +29,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   npm run bench -- --browser          headless Chromium: webgpu-rnn next to tfjs webgpu
   node bench/dist/cli.js [flags]      the bundled CLI (GPU machine: bash bench/gpu/run.sh)
 
-  --configs a,b,...   configs by name, or groups: all (default), f32, f16, issue (a-d), big (e, f)
+  --configs a,b,...   configs by name, or groups: all (default; issue in --browser), f32, f16, issue (a-d), big (e, f)
   --runners x,y       webgpu-rnn, tfjs-webgpu, tfjs-wasm, tfjs-cpu, ort-cpu (default: all of this mode)
   --runs N            at most N timed passes per runner and config (default 20)
   --min-runs N        at least N timed passes, even past the budget (default 3)

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, selectConfigs, USAGE, type Args } from './args.js';
 import { allConfigs, findConfig, type BenchConfig } from './configs.js';
-import { configData, effectiveConfig, isSoftwareAdapter, referenceOutputs } from './core.js';
+import { checkPlan, configData, effectiveConfig, isSoftwareAdapter, type CheckPlan } from './core.js';
 import { findRoot, resultsFile, writeDocs } from './docs.js';
 import { benchOne, type BenchRecord, type RunContext } from './measure.js';
 import { disposeRuntime, nodeRunners, sharedRuntime } from './node-runners.js';
@@ -64,14 +64,17 @@ async function runNode(args: Args, argv: string[]): Promise<BenchRecord[]> {
   for (const base of configs) {
     const config = effectiveConfig(base, { short, full: args.full, seq: args.seq });
     const data = configData(config);
-    let reference: Float64Array[] | undefined;
+    const seq = config.spec.branches[0]!.seq;
+    let check: CheckPlan | undefined;
+    let checkNote = 'not checked';
     if (args.check) {
-      const t0 = performance.now();
-      reference = referenceOutputs(lib, config, data);
-      say(`${config.name}: ${config.title}${config.spec.branches[0]!.seq !== base.spec.branches[0]!.seq ? ` [seq ${config.spec.branches[0]!.seq}]` : ''} (reference ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      check = checkPlan(lib, config);
+      const cseq = check.config.spec.branches[0]!.seq;
+      checkNote = `reference${cseq !== seq ? ` at seq ${cseq}` : ''} ${check.seconds ? `${check.seconds.toFixed(1)} s` : 'cached'}`;
     }
+    say(`${config.name}: ${config.title}${seq !== base.spec.branches[0]!.seq ? ` [seq ${seq}]` : ''} (${checkNote})`);
     for (const runner of runners) {
-      const r = await benchOne(config, runner, data.weights, data.inputs, reference, args.measure, ctx);
+      const r = await benchOne(config, runner, data.weights, data.inputs, check, args.measure, ctx);
       r.load = Number(loadavg()[0]!.toFixed(2));
       records.push(r);
       say(`  ${describeRecord(r)}`);

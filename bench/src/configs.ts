@@ -27,6 +27,12 @@ export interface BenchConfig {
    * full length takes minutes per pass; the results then say which length ran.
    */
   softwareSeq?: number;
+  /**
+   * Longest sequence the float64 reference check runs at: past it, each runner is checked on the same
+   * model at this length (its own compile and pass), then timed at the full length unchecked. The
+   * reference costs about a second per GFLOP: config f at full length would take ten minutes.
+   */
+  checkSeq?: number;
   /** The same model for .gpu-kit/cudnn_rnn.py (CELL:LAYERS:INPUT:HIDDEN:BATCH:SEQ); `repeat` independent copies of it. */
   cudnn?: { spec: string; repeat?: number };
   targets?: Targets;
@@ -113,6 +119,7 @@ const base: BenchConfig[] = [
     spec: { batch: 1, branches: [{ seq: 512, features: 1024, layers: [lstm(1024)] }] },
     precision: 'f32',
     softwareSeq: 16,
+    checkSeq: 16,
     cudnn: { spec: 'lstm:1:1024:1024:1:512' },
     targets: { gpuUsPerLayerStep: 6 },
     tolerance: F32_TOLERANCE,
@@ -123,6 +130,7 @@ const base: BenchConfig[] = [
     spec: { batch: 64, branches: [{ seq: 256, features: 512, layers: [lstm(512)] }] },
     precision: 'f32',
     softwareSeq: 8,
+    checkSeq: 4,
     cudnn: { spec: 'lstm:1:512:512:64:256' },
     targets: { gpuUsPerLayerStep: 18 },
     tolerance: F32_TOLERANCE,

@@ -48,3 +48,34 @@ export function referenceOutputs(lib: Library, config: BenchConfig, data: Config
   const net = buildOurModel(lib, config.spec, data.weights);
   return lib.runReference(net, ourInputs(config.spec, data.inputs)).map((t) => t.data);
 }
+
+/** What a runner's output is checked against: the config itself, or its short twin (`checkSeq`). */
+export interface CheckPlan {
+  config: BenchConfig;
+  data: ConfigData;
+  reference: Float64Array[];
+  /** Seconds the reference took (0 when it came from the cache). */
+  seconds: number;
+}
+
+const references = new Map<string, Float64Array[]>();
+
+/**
+ * The check for a config as it runs: at its own length, or at `checkSeq` when it is longer. References
+ * are cached by model and length, so an f16 twin reuses its f32 config's.
+ */
+export function checkPlan(lib: Library, config: BenchConfig): CheckPlan {
+  const seq = config.spec.branches[0]!.seq;
+  const checked = config.checkSeq !== undefined && seq > config.checkSeq ? withSeq(config, config.checkSeq) : config;
+  const data = configData(checked);
+  const key = `${checked.name.replace(/-f16$/, '')}@${checked.spec.branches[0]!.seq}`;
+  let reference = references.get(key);
+  let seconds = 0;
+  if (!reference) {
+    const t0 = performance.now();
+    reference = referenceOutputs(lib, checked, data);
+    references.set(key, reference);
+    seconds = (performance.now() - t0) / 1000;
+  }
+  return { config: checked, data, reference, seconds };
+}

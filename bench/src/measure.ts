@@ -3,6 +3,7 @@ import type { BenchConfig } from './configs.js';
 import { layerSteps } from './spec.js';
 import { SkipError, type Runner } from './runners/types.js';
 import type { SpecWeights } from './spec.js';
+import type { CheckPlan } from './core.js';
 
 export interface MeasureOptions {
   /** Warm-up passes (pipeline compilation, first upload); fewer when one already takes a quarter of the budget. */
@@ -33,6 +34,8 @@ export interface BenchRecord {
   us_per_layer_step?: number;
   /** Max abs difference from the float64 CPU reference over every output element. */
   max_err?: number;
+  /** The sequence length the check ran at, when shorter than `seq` (see BenchConfig.checkSeq). */
+  checked_seq?: number;
   tolerance: number;
   /** max_err within the config's tolerance. */
   ok?: boolean;
@@ -81,7 +84,7 @@ function errorText(e: unknown): string {
 /** Prepares, warms up, times and checks one runner on one config; never throws (failures become records). */
 export async function benchOne(
   config: BenchConfig, runner: Runner, weights: SpecWeights, inputs: Float32Array[],
-  reference: readonly ArrayLike<number>[] | undefined, options: MeasureOptions, ctx: RunContext,
+  check: CheckPlan | undefined, options: MeasureOptions, ctx: RunContext,
 ): Promise<BenchRecord> {
   const spec = config.spec;
   const record: BenchRecord = {
@@ -89,6 +92,26 @@ export async function benchOne(
     batch: spec.batch, seq: spec.branches[0]!.seq, layer_steps: layerSteps(spec), tolerance: config.tolerance,
     date: ctx.date, command: ctx.command,
   };
+  const separateCheck = check && check.config !== config && check.config.spec.branches[0]!.seq !== record.seq;
+  if (check && separateCheck) {
+    // The same model at the check's shorter length, compiled and run once on its own.
+    let short;
+    try {
+      short = await runner.prepare(check.config, check.data.weights, check.data.inputs);
+    } catch (e) {
+      if (e instanceof SkipError) return { ...record, skipped: e.message };
+      return { ...record, error: `prepare (check at seq ${check.config.spec.branches[0]!.seq}): ${errorText(e)}` };
+    }
+    try {
+      record.max_err = round(maxAbsError(await short.run(), check.reference), 3);
+      record.ok = record.max_err <= config.tolerance;
+      record.checked_seq = check.config.spec.branches[0]!.seq;
+    } catch (e) {
+      return { ...record, error: `run (check at seq ${check.config.spec.branches[0]!.seq}): ${errorText(e)}` };
+    } finally {
+      await Promise.resolve(short.dispose()).catch(() => {});
+    }
+  }
   let prepared;
   try {
     prepared = await runner.prepare(config, weights, inputs);
@@ -101,8 +124,8 @@ export async function benchOne(
     const t0 = performance.now();
     const first = await prepared.run();
     const firstMs = performance.now() - t0;
-    if (reference) {
-      record.max_err = round(maxAbsError(first, reference), 3);
+    if (check && !separateCheck) {
+      record.max_err = round(maxAbsError(first, check.reference), 3);
       record.ok = record.max_err <= config.tolerance;
     }
     const warmups = firstMs > options.budgetMs / 4 ? 0 : options.warmup - 1;

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import * as lib from '../../src/index.js';
 import { oursRunner } from './runners/ours.js';
 import { ortRunner, type Ort } from './runners/ort.js';
-import { cjs, tfjsRunner, type TfCore, type Tfjs, type TfLayers } from './runners/tfjs.js';
+import { cjs, tfjsRunner, tfjsWebgpuAdapter, type TfCore, type Tfjs, type TfLayers } from './runners/tfjs.js';
 import type { Runner } from './runners/types.js';
 
 let gpuInstalled: Promise<string | undefined> | undefined;
@@ -84,10 +84,7 @@ export function nodeRunners(): Runner[] {
       // @ts-ignore -- as above
       await once('webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
       return tf;
-    }, (tf) => {
-      const info = (tf.core.backend() as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-      return `tfjs ${tfVersion(tf)} webgpu backend on Dawn: ${[info?.vendor, info?.architecture].filter(Boolean).join(' / ') || 'adapter'}`;
-    }),
+    }, (tf) => `tfjs ${tfVersion(tf)} webgpu backend on Dawn: ${tfjsWebgpuAdapter(tf)}`),
     tfjsRunner('tfjs-wasm', 'wasm', async () => {
       const tf = await loadTfBase();
       // @ts-ignore -- as above

@@ -14,6 +14,14 @@ export function formatMs(ms: number | undefined): string {
   return ms.toPrecision(2);
 }
 
+/** A number with about three significant digits, never in exponent notation. */
+export function formatNum(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  if (x >= 1) return x.toFixed(2);
+  return x.toPrecision(2);
+}
+
 function formatRatio(r: number): string {
   if (r >= 100) return `${r.toFixed(0)}×`;
   if (r >= 10) return `${r.toFixed(1)}×`;
@@ -73,7 +81,7 @@ export function layerStepTable(records: BenchRecord[]): string {
   const runners = runnersOf(records);
   return table(['config', 'layer-steps', ...runners], configsOf(records).map((c) => [
     c, String(records.find((r) => r.config === c)!.layer_steps),
-    ...runners.map((r) => { const x = find(records, c, r); return x?.us_per_layer_step !== undefined ? x.us_per_layer_step.toPrecision(3) : x?.skipped ? 'skipped' : ''; }),
+    ...runners.map((r) => { const x = find(records, c, r); return x?.us_per_layer_step !== undefined ? formatNum(x.us_per_layer_step) : x?.skipped ? 'skipped' : ''; }),
   ]));
 }
 
@@ -101,7 +109,8 @@ export function errorTable(records: BenchRecord[]): string {
     ...runners.map((r) => {
       const x = find(records, c, r);
       if (!x || x.max_err === undefined) return x?.skipped ? 'skipped' : '';
-      return x.ok === false ? `⚠ ${x.max_err.toExponential(1)} (disagrees)` : x.max_err.toExponential(1);
+      const at = x.checked_seq !== undefined ? ` (at seq ${x.checked_seq})` : '';
+      return x.ok === false ? `⚠ ${x.max_err.toExponential(1)} (disagrees)${at}` : `${x.max_err.toExponential(1)}${at}`;
     }),
   ]));
 }
@@ -176,7 +185,7 @@ export function targetRows(records: BenchRecord[], mode: string): TargetRow[] {
     }
     if (mode === 'gpu' && t.gpuUsPerLayerStep !== undefined) {
       const u = ours.us_per_layer_step;
-      rows.push({ config: c, target: `≤ ${t.gpuUsPerLayerStep} µs per layer-step`, measured: u === undefined ? 'not measured' : `${u.toPrecision(3)} µs${fullNote}`, met: u === undefined || !full ? undefined : u <= t.gpuUsPerLayerStep });
+      rows.push({ config: c, target: `≤ ${t.gpuUsPerLayerStep} µs per layer-step`, measured: u === undefined ? 'not measured' : `${formatNum(u)} µs${fullNote}`, met: u === undefined || !full ? undefined : u <= t.gpuUsPerLayerStep });
     }
   }
   return rows;

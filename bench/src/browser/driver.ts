@@ -32,6 +32,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>webgpu-rnn bench</titl
 function serve(script: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     if (req.url === '/' || req.url === '/index.html') res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+    else if (req.url === '/favicon.ico') res.writeHead(204).end();
     else if (req.url === '/page.js') res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
     else res.writeHead(404).end();
   });
@@ -47,7 +48,8 @@ export async function runBrowser(
   const wanted = args.runners ?? BROWSER_RUNNERS;
   const unknown = wanted.filter((r) => !BROWSER_RUNNERS.includes(r));
   if (unknown.length) throw new Error(`browser mode runs ${BROWSER_RUNNERS.join(', ')}; not ${unknown.join(', ')}`);
-  const configs = selectConfigs(args.configs, allConfigs().map((c) => c.name));
+  // tfjs webgpu takes up to a minute per pass on SwiftShader: browser mode runs a-d unless told otherwise.
+  const configs = selectConfigs(args.configs ?? ['issue'], allConfigs().map((c) => c.name));
   const script = readFileSync(join(root, 'bench', 'dist', 'page', 'page.js'), 'utf8');
   const { server, url } = await serve(script);
   const profile = mkdtempSync(join(tmpdir(), 'webgpu-rnn-bench-chromium-'));

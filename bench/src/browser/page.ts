@@ -9,10 +9,10 @@ import * as tfjs from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as lib from '../../../src/browser.js';
 import { findConfig } from '../configs.js';
-import { configData, effectiveConfig, referenceOutputs, type ConfigData } from '../core.js';
+import { checkPlan, configData, effectiveConfig } from '../core.js';
 import { benchOne, type BenchRecord, type MeasureOptions, type RunContext } from '../measure.js';
 import { oursRunner } from '../runners/ours.js';
-import { tfjsRunner, type TfCore, type Tfjs, type TfLayers } from '../runners/tfjs.js';
+import { tfjsRunner, tfjsWebgpuAdapter, type TfCore, type Tfjs, type TfLayers } from '../runners/tfjs.js';
 import type { Runner } from '../runners/types.js';
 
 const tf: Tfjs = { core: tfjs as unknown as TfCore, layers: tfjs as unknown as TfLayers };
@@ -22,13 +22,9 @@ const sharedRuntime = () => (runtime ??= lib.createRuntime());
 
 const runners: Runner[] = [
   oursRunner(lib, sharedRuntime),
-  tfjsRunner('tfjs-webgpu', 'webgpu', async () => tf, (t) => {
-    const info = (t.core.backend() as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
-    return `tfjs ${t.core.version_core ?? ''} webgpu backend in Chromium: ${[info?.vendor, info?.architecture].filter(Boolean).join(' / ') || 'adapter'}`;
-  }),
+  tfjsRunner('tfjs-webgpu', 'webgpu', async () => tf, (t) => `tfjs ${t.core.version_core ?? ''} webgpu backend in Chromium: ${tfjsWebgpuAdapter(t)}`),
 ];
 
-const cache = new Map<string, { data: ConfigData; reference?: Float64Array[] }>();
 
 export interface PageBench {
   info(): Promise<{ adapter: string; backend: string; userAgent: string }>;
@@ -52,13 +48,7 @@ window.__bench = {
     const runner = runners.find((r) => r.name === runnerName);
     if (!runner) throw new Error(`unknown browser runner ${runnerName}`);
     const config = effectiveConfig(base, choice);
-    const key = `${config.name}@${config.spec.branches[0]!.seq}`;
-    let entry = cache.get(key);
-    if (!entry) {
-      const data = configData(config);
-      entry = { data, reference: check ? referenceOutputs(lib, config, data) : undefined };
-      cache.set(key, entry);
-    }
-    return benchOne(config, runner, entry.data.weights, entry.data.inputs, entry.reference, measure, ctx);
+    const data = configData(config);
+    return benchOne(config, runner, data.weights, data.inputs, check ? checkPlan(lib, config) : undefined, measure, ctx);
   },
 };

@@ -46,6 +46,14 @@ export interface Tfjs {
   layers: TfLayers;
 }
 
+/** The adapter tfjs' webgpu backend runs on, in words (its GPUDevice's adapterInfo where the runtime has it). */
+export function tfjsWebgpuAdapter(tf: Tfjs): string {
+  type Info = { vendor?: string; architecture?: string; device?: string; description?: string };
+  const backend = tf.core.backend() as { device?: { adapterInfo?: Info }; adapterInfo?: Info };
+  const info = backend.device?.adapterInfo ?? backend.adapterInfo;
+  return [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s && s.length > 0).join(' / ') || 'adapter';
+}
+
 /** A module's namespace, or its CommonJS default export when Node loaded a CJS build. */
 export function cjs<T>(m: unknown): T {
   const d = (m as { default?: unknown }).default;

@@ -50,7 +50,7 @@ export function parseActivation(
   if (value === null) return 'linear';
   const found = typeof value === 'string' ? KERAS_NAMES[value] ?? KERAS_NAMES[value.toLowerCase()] : undefined;
   if (!found || (found === 'softmax' && !allowSoftmax)) {
-    const allowed = Object.keys(KERAS_NAMES).filter((a) => a !== 'hard_sigmoid' && (allowSoftmax || a !== 'softmax'));
+    const allowed = [...new Set(Object.values(KERAS_NAMES))].filter((a) => allowSoftmax || a !== 'softmax');
     throw new ConfigError(`${where}: unknown activation ${JSON.stringify(value)}; expected one of ${allowed.join(', ')}`);
   }
   return found;

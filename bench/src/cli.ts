@@ -16,6 +16,7 @@ import { terminalReport } from './report.js';
 import { mergeRecords, readRecords, writeRecords } from './results.js';
 import type { Runner } from './runners/types.js';
 import * as lib from '../../src/index.js';
+import './plugins.js';
 
 process.env.XDG_RUNTIME_DIR ||= '/tmp'; // Dawn needs one
 

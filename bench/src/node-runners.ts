@@ -74,6 +74,14 @@ function once(name: string, load: () => Promise<unknown>): Promise<unknown> {
 const cpuName = () => `${cpus()[0]?.model.trim() ?? 'cpu'} x${cpus().length}`;
 const tfVersion = (tf: Tfjs) => tf.core.version_core ?? '';
 
+const extraRunners: Runner[] = [];
+
+/** Adds a runner to Node mode (after the built-in ones); see plugins.ts. */
+export function registerNodeRunner(runner: Runner): void {
+  if (extraRunners.some((r) => r.name === runner.name)) throw new Error(`bench: runner '${runner.name}' is registered twice`);
+  extraRunners.push(runner);
+}
+
 export function nodeRunners(): Runner[] {
   return [
     oursRunner(lib, sharedRuntime),
@@ -97,5 +105,6 @@ export function nodeRunners(): Runner[] {
     }, (tf) => `tfjs ${tfVersion(tf)} cpu backend, plain JS (${cpuName()})`),
     // @ts-ignore -- as above
     ortRunner(async () => cjs<Ort>(await import('onnxruntime-node'))),
+    ...extraRunners,
   ];
 }

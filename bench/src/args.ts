@@ -19,6 +19,8 @@ export interface Args {
   printCudnn: boolean;
   list: boolean;
   help: boolean;
+  /** Extra compile options for webgpu-rnn (JSON object), e.g. {"kernel":"step"}. */
+  oursOptions?: Record<string, unknown>;
   /** Chromium's WebGPU adapter: 'swiftshader' (default, as the browser tests) or 'default' (a real GPU). */
   chromeAdapter: string;
 }
@@ -27,6 +29,7 @@ export const USAGE = `webgpu-rnn benchmark harness
 
   npm run bench [-- flags]            Node: webgpu-rnn next to tfjs (cpu, wasm, webgpu) and onnxruntime-node
   npm run bench -- --browser          headless Chromium: webgpu-rnn next to tfjs webgpu
+  npm run bench -- --src head ...     benchmark the committed src/ and shaders/ (HEAD), not the working tree
   node bench/dist/cli.js [flags]      the bundled CLI (GPU machine: bash bench/gpu/run.sh)
 
   --configs a,b,...   configs by name, or groups: all (default; issue in --browser), f32, f16, issue (a-d), big (e, f)
@@ -38,6 +41,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   --quick             --runs 5 --warmup 1 --budget 2, and the short sequence of e / f
   --full              e / f at full length on a software adapter too (minutes per pass)
   --seq N             every config at sequence length N
+  --ours-options JSON extra compile options for webgpu-rnn, e.g. '{"kernel":"step"}' (recorded with the results)
   --no-check          skip the float64 CPU reference check
   --json              JSON lines on stdout (progress and tables go to stderr)
   --out FILE          also append the JSON lines to FILE
@@ -98,6 +102,15 @@ export function parseArgs(argv: string[]): Args {
       case '--full': a.full = true; break;
       case '--seq': a.seq = Math.max(1, Math.round(num(value(), flag))); break;
       case '--no-check': a.check = false; break;
+      case '--ours-options': {
+        const v = value();
+        try {
+          a.oursOptions = JSON.parse(v ?? '') as Record<string, unknown>;
+        } catch {
+          throw new Error(`--ours-options needs a JSON object, got ${JSON.stringify(v)}`);
+        }
+        break;
+      }
       case '--json': a.json = true; break;
       case '--out': a.out = value(); break;
       case '--write-docs': a.writeDocs = true; break;

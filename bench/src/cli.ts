@@ -12,6 +12,7 @@ import { checkPlan, configData, effectiveConfig, isSoftwareAdapter, type CheckPl
 import { findRoot, resultsFile, writeDocs } from './docs.js';
 import { benchOne, type BenchRecord, type RunContext } from './measure.js';
 import { disposeRuntime, nodeRunners, sharedRuntime } from './node-runners.js';
+import { oursCompileOptions } from './runners/ours.js';
 import { terminalReport } from './report.js';
 import { mergeRecords, readRecords, writeRecords } from './results.js';
 import type { Runner } from './runners/types.js';
@@ -19,6 +20,9 @@ import * as lib from '../../src/index.js';
 import './plugins.js';
 
 process.env.XDG_RUNTIME_DIR ||= '/tmp'; // Dawn needs one
+
+/** The library sources bench.mjs bundled (replaced at build time). */
+declare const __BENCH_BUILD_SOURCE__: string;
 
 let toStdout = true;
 /** Progress and tables: stdout, or stderr when stdout carries --json lines. */
@@ -29,7 +33,16 @@ function say(text: string): void {
 function commandLine(argv: string[]): string {
   const shown = argv.map((a) => (/^[\w.,=/:@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   const base = process.env.BENCH_COMMAND ?? `node ${process.argv[1] ? process.argv[1].replace(`${process.cwd()}/`, '') : 'bench/dist/cli.js'}`;
-  return `${base}${shown ? ` ${base.startsWith('npm') ? '-- ' : ''}${shown}` : ''}`;
+  const dashes = base.startsWith('npm') && !base.includes(' -- ') ? '-- ' : '';
+  return `${base}${shown ? ` ${dashes}${shown}` : ''}`;
+}
+
+/** Fields every record of this process gets: the sources bundled, webgpu-rnn's extra compile options, the load. */
+function annotate(r: BenchRecord): BenchRecord {
+  r.load = Number(loadavg()[0]!.toFixed(2));
+  r.source = process.env.BENCH_SOURCE ?? (typeof __BENCH_BUILD_SOURCE__ === 'string' ? __BENCH_BUILD_SOURCE__ : undefined);
+  if (r.runner === 'webgpu-rnn' && Object.keys(oursCompileOptions).length) r.compile_options = JSON.stringify(oursCompileOptions);
+  return r;
 }
 
 function describeRecord(r: BenchRecord): string {
@@ -75,8 +88,7 @@ async function runNode(args: Args, argv: string[]): Promise<BenchRecord[]> {
     }
     say(`${config.name}: ${config.title}${seq !== base.spec.branches[0]!.seq ? ` [seq ${seq}]` : ''} (${checkNote})`);
     for (const runner of runners) {
-      const r = await benchOne(config, runner, data.weights, data.inputs, check, args.measure, ctx);
-      r.load = Number(loadavg()[0]!.toFixed(2));
+      const r = annotate(await benchOne(config, runner, data.weights, data.inputs, check, args.measure, ctx));
       records.push(r);
       say(`  ${describeRecord(r)}`);
       if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -102,6 +114,8 @@ function printCudnn(args: Args): void {
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   toStdout = !args.json;
+  Object.assign(oursCompileOptions, args.oursOptions ?? {});
+  if (args.browser && args.oursOptions) throw new Error('--ours-options is for Node mode only');
   const root = findRoot(process.cwd());
   if (args.help) {
     process.stdout.write(USAGE);
@@ -137,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
     const { runBrowser } = await import('./browser/driver.js');
     mode = args.mode ?? 'browser';
     records = await runBrowser(args, root, { mode, command: commandLine(argv), date: new Date().toISOString() }, say, (r) => {
-      r.load = Number(loadavg()[0]!.toFixed(2));
+      annotate(r);
       if (args.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       if (args.out) appendFileSync(args.out, `${JSON.stringify(r)}\n`);
     });

@@ -39,6 +39,10 @@ export interface BenchRecord {
   tolerance: number;
   /** max_err within the config's tolerance. */
   ok?: boolean;
+  /** Which webgpu-rnn sources were bundled: 'HEAD <sha>' or 'working tree on <sha>, N files changed'. */
+  source?: string;
+  /** Extra compile options webgpu-rnn ran with (--ours-options). */
+  compile_options?: string;
   /** The machine's 1-minute load average when the runner finished (Node side): other work competing for the cores. */
   load?: number;
   /** Why the runner did not run this config. */

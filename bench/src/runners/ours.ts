@@ -40,12 +40,17 @@ export function ourInputs(spec: ModelSpec, inputs: Float32Array[]): Lib.Tensor[]
 }
 
 /**
- * The f16 compile option is being added to the runtime: until a compiled model reports
- * `precision: 'f16'`, f16 configs are skipped with a note rather than timed at f32.
+ * The precision a compiled model runs at: `precision` where the runtime reports it, else its plan
+ * options. A runtime that reports neither predates `precision: 'f16'`: its f16 configs are skipped
+ * rather than timed at f32 under an f16 label.
  */
 function reportedPrecision(compiled: Lib.CompiledModel): string | undefined {
-  return (compiled as unknown as { precision?: string }).precision;
+  const c = compiled as unknown as { precision?: string; planOptions?: { precision?: string } };
+  return c.precision ?? c.planOptions?.precision ?? (c.planOptions ? 'f32' : undefined);
 }
+
+/** Extra compile options for every webgpu-rnn run (--ours-options '{"kernel":"step"}'), recorded with the results. */
+export const oursCompileOptions: Record<string, unknown> = {};
 
 export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): Runner {
   return {
@@ -54,20 +59,20 @@ export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): R
       const rt = await runtime();
       if (rt.backend !== 'webgpu') throw new SkipError('no WebGPU adapter (the runtime fell back to the CPU reference)');
       const net = buildOurModel(lib, config.spec, weights);
-      const options: Lib.CompileOptions & { precision?: string } = { batchSizes: [config.spec.batch] };
+      const options: Lib.CompileOptions & Record<string, unknown> = { ...oursCompileOptions, batchSizes: [config.spec.batch] };
       if (config.precision === 'f16') options.precision = 'f16';
       let compiled: Lib.CompiledModel;
       try {
         compiled = await rt.compile(net, options);
       } catch (e) {
-        if (e instanceof lib.UnsupportedError) throw new SkipError(`webgpu-rnn: ${e.message}`);
+        if (e instanceof lib.UnsupportedError || (config.precision === 'f16' && e instanceof lib.ConfigError)) throw new SkipError(`webgpu-rnn: ${e.message}`);
         throw e;
       }
       if (config.precision === 'f16' && reportedPrecision(compiled) !== 'f16') {
         compiled.dispose();
         const got = reportedPrecision(compiled);
         throw new SkipError(got === undefined
-          ? "this build of webgpu-rnn has no precision: 'f16' compile option yet (CompiledModel.precision is missing)"
+          ? "this build of webgpu-rnn has no precision: 'f16' compile option (the compiled model reports no precision)"
           : `webgpu-rnn compiled at ${got}, not f16, on this adapter`);
       }
       const inputs = ourInputs(config.spec, data);

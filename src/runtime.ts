@@ -160,7 +160,10 @@ class GpuRuntime implements Runtime {
   async compile(model: Model, options: CompileOptions = {}): Promise<CompiledModel> {
     if (this.disposed) throw new DisposedError('runtime was disposed; create a new one');
     if (!(model instanceof Model)) throw new UnsupportedError('compile: expected a model made by sequential() or model()');
-    const compiled = await GpuCompiledModel.create(this.acquired, model, options, () => this.compiled.delete(compiled));
+    // The dispose callback may run inside create() (a failed compile disposes itself), before
+    // `compiled` is assigned; deleting an absent entry is then a no-op.
+    let compiled: GpuCompiledModel | undefined;
+    compiled = await GpuCompiledModel.create(this.acquired, model, options, () => { if (compiled) this.compiled.delete(compiled); });
     this.compiled.add(compiled);
     return compiled;
   }

@@ -430,3 +430,27 @@ test('every error class carries a stable code and its own name', () => {
     expect(e.name).toBe(e.constructor.name);
   }
 });
+
+describe('compile options and device limits on webgpu', () => {
+  let rt: Runtime;
+  beforeAll(async () => {
+    rt = await createRuntime();
+  });
+  afterAll(() => rt?.dispose());
+
+  test('unknown kernel or precision options name the option', async () => {
+    expect(rt.backend).toBe('webgpu');
+    const net = sequential([layers.lstm({ units: 3, inputShape: [2, 1] })]);
+    await expectRejects(rt.compile(net, { kernel: 'fast' as never }), ConfigError, "'kernel'", "'sequence'");
+    await expectRejects(rt.compile(net, { precision: 'f64' as never }), ConfigError, "'precision'", "'f16'");
+  });
+
+  test("weights over the device's storage binding limit are refused before upload, naming the layer", async () => {
+    expect(rt.backend).toBe('webgpu');
+    const limit = rt.device!.limits.maxStorageBufferBindingSize;
+    // A dense kernel just over the limit (inputs x units floats).
+    const units = Math.ceil(limit / 4 / 1024) + 1;
+    const net = sequential([layers.dense({ units, inputShape: [1024], name: 'too_big' })]);
+    await expectRejects(rt.compile(net), UnsupportedError, "'too_big'", 'maxStorageBufferBindingSize');
+  });
+});

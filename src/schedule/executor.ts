@@ -80,6 +80,12 @@ export class GpuCompiledModel implements CompiledModel {
         if (layer instanceof RecurrentLayer || layer instanceof Bidirectional) packed = packRecurrent(layer);
         else if (layer instanceof Dense) packed = packDense(layer);
         if (!packed) continue;
+        const limit = device.limits.maxStorageBufferBindingSize;
+        for (const part of [packed.w, packed.u]) {
+          if (part && part.byteLength > limit) {
+            throw new UnsupportedError(`layer '${layer.name}': its weights need ${part.byteLength} bytes in one buffer, over this device's maxStorageBufferBindingSize (${limit})`);
+          }
+        }
         compiled.weights.set(layer, {
           w: compiled.upload(packed.w, `${layer.name} weights`),
           u: packed.u ? compiled.upload(compiled.planOptions.precision === 'f16' ? toHalf(packed.u) : packed.u, `${layer.name} recurrent weights`) : null,
@@ -90,6 +96,9 @@ export class GpuCompiledModel implements CompiledModel {
       for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
         if (fixed) await compiled.livePlan(buildPlan(model, b, steps as number[], false, compiled.planOptions));
       }
+    } catch (e) {
+      compiled.dispose();
+      throw e;
     } finally {
       const oom = await device.popErrorScope();
       const invalid = await device.popErrorScope();

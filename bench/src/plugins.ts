@@ -5,4 +5,6 @@
  * section of docs/BENCHMARKS.md, e.g. streaming latency from its own results file). cli.ts imports
  * this file before parsing flags.
  */
+import './stream-docs.js';
+
 export {};

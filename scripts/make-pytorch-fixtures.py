@@ -126,6 +126,8 @@ def main():
     make('lstm_bf16_weights', 'LSTM', 15, input_size=3, hidden_size=4, dtype='BF16')
     make('lstm_hidden70', 'LSTM', 16, T=7, B=3, input_size=5, hidden_size=70)
     make('lstm_proj', 'LSTM', 17, input_size=4, hidden_size=6, proj_size=3)
+    make('lstm_proj_packed_bidirectional_2layers', 'LSTM', 18, T=6, B=3, input_size=3, hidden_size=5, proj_size=2, num_layers=2, bidirectional=True, lengths=[6, 3, 1], h0=True, c0=True)
+    make('lstm_proj_batch_first_initial_state', 'LSTM', 19, B=3, input_size=3, hidden_size=6, proj_size=4, batch_first=True, h0=True, c0=True)
     make('gru', 'GRU', 20, input_size=4, hidden_size=6)
     make('gru_2layers', 'GRU', 21, input_size=3, hidden_size=4, num_layers=2)
     make('gru_bidirectional_batch_first', 'GRU', 22, input_size=3, hidden_size=5, bidirectional=True, batch_first=True)

@@ -27,7 +27,7 @@ export interface StreamSession {
   step(inputs: Tensor | Tensor[]): Promise<Tensor | Tensor[]>;
   /** Zeroes the state of the given rows (all rows when omitted): a new stream starts there. */
   reset(rows?: readonly number[]): Promise<void>;
-  /** The states: per recurrent layer in model order, h (and c for LSTM), each [batch, units]. */
+  /** The states: per recurrent layer in model order, h (and c for LSTM), each [batch, units] (h: [batch, projSize] for an LSTM with a projection). */
   getState(): Promise<Tensor[]>;
   /** Replaces the states (same order and shapes as getState()). */
   setState(states: readonly Tensor[]): Promise<void>;
@@ -35,11 +35,13 @@ export interface StreamSession {
   dispose(): void;
 }
 
-/** One recurrent node's place in getState() / setState(): `count` tensors ([h] or [h, c]) of [batch, units]. */
+/** One recurrent node's place in getState() / setState(): `count` tensors ([h] or [h, c]) of [batch, sizes[i]]. */
 export interface StateEntry {
   node: Node;
   units: number;
   count: number;
+  /** Features of each state: [h] or [h, c]; h has projSize features for an LSTM with a projection. */
+  sizes: number[];
 }
 
 /**
@@ -62,7 +64,7 @@ export function streamLayout(model: Model): StateEntry[] {
     if (node.initialState.length > 0) {
       throw new UnsupportedError(`${where} (${layer.className}) takes initial states as model inputs, which a stream cannot re-feed each chunk; build the model without them and use setState()`);
     }
-    entries.push({ node, units: layer.config.units, count: layer.stateCount });
+    entries.push({ node, units: layer.config.units, count: layer.stateCount, sizes: layer.stateSizes });
   }
   return entries;
 }
@@ -140,10 +142,11 @@ export function checkStates(layout: readonly StateEntry[], states: readonly Tens
   for (const e of layout) {
     for (let j = 0; j < e.count; j++, k++) {
       const t = states[k]!;
+      const n = e.sizes[j]!;
       const where = `stream setState: state ${k} (layer '${e.node.layer.name}' ${j === 0 ? 'h' : 'c'})`;
       if (!t || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }`);
-      if (t.shape.length !== 2 || t.shape[0] !== batch || t.shape[1] !== e.units || t.data.length !== batch * e.units) {
-        throw new ShapeError(`${where}: expected shape [${batch}, ${e.units}] with ${batch * e.units} values, got [${t.shape.join(', ')}] with ${t.data.length}`);
+      if (t.shape.length !== 2 || t.shape[0] !== batch || t.shape[1] !== n || t.data.length !== batch * n) {
+        throw new ShapeError(`${where}: expected shape [${batch}, ${n}] with ${batch * n} values, got [${t.shape.join(', ')}] with ${t.data.length}`);
       }
       for (let i = 0; i < t.data.length; i++) {
         if (!Number.isFinite(t.data[i]!)) throw new InputError(`${where}: value ${t.data[i]} at index ${i} is not finite`);

@@ -80,6 +80,7 @@ test('the fixtures cover every module and option', () => {
   expect(has((f) => f.options.batch_first === true && f.options.module === 'LSTM')).toBe(true);
   expect(has((f) => f.options.batch_first === true && f.options.module === 'GRU')).toBe(true);
   expect(has((f) => (f.options.proj_size ?? 0) > 0)).toBe(true);
+  expect(has((f) => (f.options.proj_size ?? 0) > 0 && f.options.bidirectional === true && (f.options.num_layers ?? 1) === 2 && f.lengths !== undefined && f.h0 !== undefined)).toBe(true);
   expect(has((f) => f.lengths !== undefined && f.options.bidirectional === true)).toBe(true);
   expect(new Set(fixtures.map((f) => f.dtype))).toEqual(new Set(['F32', 'F16', 'BF16', 'F64']));
 });

@@ -130,7 +130,7 @@ export function lengthMask(lengths: readonly number[] | undefined, B: number, T:
 }
 
 interface CellRun {
-  /** Output of each processing step s: [B, T, H]. */
+  /** Output of each processing step s: [B, T, O] (O = projSize with a projection, else H). */
   seq: Float64Array;
   h: Float64Array;
   c: Float64Array | null;
@@ -139,24 +139,28 @@ interface CellRun {
 /**
  * One recurrent layer over x [B, T, F], step s reading time t = s (or T-1-s going backwards). A masked
  * step keeps the state and outputs the previous step's output (zeros before the first; Keras
- * masking), or zeros with padZero (ONNX).
+ * masking), or zeros with padZero (ONNX). With an LSTM projection (PyTorch proj_size) h has O =
+ * projSize features: h_t = W_hr (o * act(c_t)), and the recurrent kernel reads that h.
  */
 function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined, carryState = false): CellRun {
   const cfg = layer.config;
   const [B, T, F] = x.shape as [number, number, number];
   const H = cfg.units;
+  const O = layer.outputUnits;
   const GH = layer.gates * H;
   const w = layer.weightsView();
   const kernel = w[0]!, rec = w[1]!;
-  const bias = cfg.useBias ? w[2]! : null;
-  const peep = cfg.peephole ? w[cfg.useBias ? 3 : 2]! : null;
+  let next = 2;
+  const bias = cfg.useBias ? w[next++]! : null;
+  const peep = cfg.peephole ? w[next++]! : null;
+  const proj = cfg.projSize !== null ? w[next++]! : null; // [H][O]
   const twoBias = cfg.cell === 'gru' && cfg.resetAfter;
   const clip = cfg.clip ?? Infinity;
   const pre = (v: number) => Math.min(clip, Math.max(-clip, v));
   const { f: fAct, g: gAct, h: hAct } = cfg.acts;
 
-  const seq = new Float64Array(B * T * H);
-  const h = new Float64Array(B * H);
+  const seq = new Float64Array(B * T * O);
+  const h = new Float64Array(B * O);
   const c = cfg.cell === 'lstm' ? new Float64Array(B * H) : null;
   if (init[0]) h.set(init[0].data);
   if (c && init[1]) c.set(init[1].data);
@@ -164,13 +168,13 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: U
   const xw = new Float64Array(GH); // x_t W + input bias
   const hu = new Float64Array(GH); // h_{t-1} U (+ recurrent bias for GRU resetAfter)
   for (let b = 0; b < B; b++) {
-    const hb = h.subarray(b * H, (b + 1) * H);
+    const hb = h.subarray(b * O, (b + 1) * O);
     const cb = c ? c.subarray(b * H, (b + 1) * H) : null;
     // Keras carries zeros before the first valid step; a stream carries the output it had, i.e. h.
-    let lastOut = carryState ? hb.slice() : new Float64Array(H);
+    let lastOut = carryState ? hb.slice() : new Float64Array(O);
     for (let s = 0; s < T; s++) {
       const t = cfg.goBackwards ? T - 1 - s : s;
-      const out = seq.subarray((b * T + s) * H, (b * T + s + 1) * H);
+      const out = seq.subarray((b * T + s) * O, (b * T + s + 1) * O);
       if (mask && !mask[b * T + t]) {
         if (!cfg.padZero) out.set(lastOut);
         continue;
@@ -181,10 +185,10 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: U
         for (let k = 0; k < F; k++) acc += xt[k]! * kernel[k * GH + j]!;
         xw[j] = acc;
         let r = twoBias && bias ? bias[GH + j]! : 0;
-        for (let k = 0; k < H; k++) r += hb[k]! * rec[k * GH + j]!;
+        for (let k = 0; k < O; k++) r += hb[k]! * rec[k * GH + j]!;
         hu[j] = r;
       }
-      const next = new Float64Array(H);
+      let next = new Float64Array(H);
       if (cfg.cell === 'simpleRNN') {
         for (let j = 0; j < H; j++) next[j] = activate(gAct, pre(xw[j]! + hu[j]!));
       } else if (cfg.cell === 'lstm') {
@@ -218,6 +222,15 @@ function runCell(layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: U
           next[j] = z[j]! * hb[j]! + (1 - z[j]!) * cand;
         }
       }
+      if (proj) {
+        const projected = new Float64Array(O);
+        for (let p = 0; p < O; p++) {
+          let acc = 0;
+          for (let j = 0; j < H; j++) acc += next[j]! * proj[j * O + p]!;
+          projected[p] = acc;
+        }
+        next = projected;
+      }
       hb.set(next);
       out.set(next);
       lastOut = next;
@@ -231,8 +244,9 @@ function recurrentOutputs(
   layer: RecurrentLayer, x: F64Tensor, init: F64Tensor[], mask: Uint8Array | undefined, streamed?: Float64Array[],
 ): F64Tensor[] {
   const [B, T] = x.shape as [number, number];
-  const H = layer.config.units;
-  const start = streamed ? streamed.map((data) => ({ data, shape: [B, H] })) : init;
+  const H = layer.outputUnits;
+  const sizes = layer.stateSizes;
+  const start = streamed ? streamed.map((data, i) => ({ data, shape: [B, sizes[i]!] })) : init;
   const run = runCell(layer, x, start, mask, streamed !== undefined);
   if (streamed) {
     streamed[0]!.set(run.h);
@@ -259,7 +273,7 @@ function recurrentOutputs(
   }
   if (!layer.config.returnState) return [out];
   const states = [{ data: run.h, shape: [B, H] }];
-  if (run.c) states.push({ data: run.c, shape: [B, H] });
+  if (run.c) states.push({ data: run.c, shape: [B, layer.config.units] });
   return [out, ...states];
 }
 

@@ -22,7 +22,7 @@ export class CpuStream implements StreamSession {
   ) {
     this.layout = streamLayout(model);
     for (const e of this.layout) {
-      this.states.set(e.node, Array.from({ length: e.count }, () => new Float64Array(batch * e.units)));
+      this.states.set(e.node, e.sizes.map((n) => new Float64Array(batch * n)));
     }
   }
 
@@ -38,14 +38,17 @@ export class CpuStream implements StreamSession {
     return this.enqueue(() => {
       const list = checkRows(rows, this.batch);
       for (const e of this.layout) {
-        for (const s of this.states.get(e.node)!) for (const r of list) s.fill(0, r * e.units, (r + 1) * e.units);
+        this.states.get(e.node)!.forEach((s, j) => {
+          const n = e.sizes[j]!;
+          for (const r of list) s.fill(0, r * n, (r + 1) * n);
+        });
       }
     });
   }
 
   getState(): Promise<Tensor[]> {
-    return this.enqueue(() => this.layout.flatMap((e) => this.states.get(e.node)!.map((s) => ({
-      data: Float32Array.from(s), shape: [this.batch, e.units],
+    return this.enqueue(() => this.layout.flatMap((e) => this.states.get(e.node)!.map((s, j) => ({
+      data: Float32Array.from(s), shape: [this.batch, e.sizes[j]!],
     }))));
   }
 

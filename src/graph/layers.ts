@@ -166,7 +166,7 @@ export class Bidirectional<Multi extends boolean = boolean> extends Layer<Multi>
     if (c.goBackwards) throw new UnsupportedError(`${where}: the wrapped layer must not set goBackwards (the backward copy is made here)`);
     // Keras' Bidirectional sets zero_output_for_mask = return_sequences on both copies: masked steps
     // of a returned sequence are zeros in both directions (tfjs-layers carries the previous output).
-    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget, padZero: c.padZero || c.returnSequences };
+    const ext = { acts: c.acts, clip: c.clip, peephole: c.peephole, inputForget: c.inputForget, padZero: c.padZero || c.returnSequences, projSize: c.projSize };
     this.forward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/forward_${inner.name}` }, ext);
     // Keras reverses the backward layer's sequence output back into time order.
     this.backward = new RecurrentLayer(c.cell, { ...opts, name: `${this.name}/backward_${inner.name}`, goBackwards: true }, { ...ext, timeAligned: true });
@@ -195,11 +195,11 @@ export class Bidirectional<Multi extends boolean = boolean> extends Layer<Multi>
       this.forward.nodes.length = 0;
       this.backward.nodes.length = 0;
     }
-    const units = this.forward.config.units;
+    const units = this.forward.outputUnits;
     const c = this.forward.config;
     const merged = this.mergeMode === 'concat' ? 2 * units : units;
     const out: Shape = c.returnSequences ? [inputs[0]![0]!, merged] : [merged];
-    const states: Shape[] = c.returnState ? Array.from({ length: 2 * n }, () => [units]) : [];
+    const states: Shape[] = c.returnState ? [...this.forward.stateSizes, ...this.backward.stateSizes].map((s) => [s]) : [];
     return [out, ...states];
   }
 

@@ -56,6 +56,11 @@ export interface RecurrentConfig {
   padZero: boolean;
   /** A backwards layer stores step outputs at their input time index (ONNX `reverse`), not in processing order. */
   timeAligned: boolean;
+  /**
+   * LSTM output projection (PyTorch `proj_size`): h = (o * act(c)) W_hr, so h and the output have
+   * projSize features while c keeps `units`; null = none.
+   */
+  projSize: number | null;
 }
 
 /** Cell options beyond Keras', used by the ONNX importer. */
@@ -66,6 +71,8 @@ export interface RecurrentExtensions {
   inputForget?: boolean;
   padZero?: boolean;
   timeAligned?: boolean;
+  /** LSTM only: project h to this many features (PyTorch `proj_size`; 0 < projSize < units). */
+  projSize?: number | null;
 }
 
 const KNOWN: Record<CellType, string[]> = {
@@ -111,9 +118,17 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
     if (ext.clip !== undefined && ext.clip !== null && !(ext.clip > 0)) {
       throw new ConfigError(`${where}: clip must be a positive number, got ${ext.clip}`);
     }
+    const units = checkPositiveInt(where, 'units', options.units);
+    const projSize = ext.projSize ?? null;
+    if (projSize !== null) {
+      if (cell !== 'lstm') throw new ConfigError(`${where}: projSize applies to LSTM only`);
+      if (!Number.isInteger(projSize) || projSize < 1 || projSize >= units) {
+        throw new ConfigError(`${where}: projSize must be an integer in [1, units - 1] = [1, ${units - 1}] (as PyTorch's proj_size < hidden_size), got ${projSize}`);
+      }
+    }
     this.config = {
       cell,
-      units: checkPositiveInt(where, 'units', options.units),
+      units,
       activation,
       recurrentActivation,
       useBias: checkBool(where, 'useBias', options.useBias, true),
@@ -132,6 +147,7 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
       inputForget: ext.inputForget ?? false,
       padZero: ext.padZero ?? false,
       timeAligned: ext.timeAligned ?? false,
+      projSize,
     };
   }
 
@@ -142,6 +158,16 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
   /** Number of recurrent states: LSTM has [h, c], the others [h]. */
   get stateCount(): number {
     return this.config.cell === 'lstm' ? 2 : 1;
+  }
+
+  /** Features of h and of the output: projSize with a projection, else units (c always has units). */
+  get outputUnits(): number {
+    return this.config.projSize ?? this.config.units;
+  }
+
+  /** Feature size of each state, [h] or [h, c]. */
+  get stateSizes(): number[] {
+    return this.stateCount === 2 ? [this.outputUnits, this.config.units] : [this.outputUnits];
   }
 
   get gates(): number {
@@ -158,10 +184,12 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
     const gh = GATES[cell] * units;
     const specs: WeightSpec[] = [
       { name: `${this.name}/kernel`, shape: [this.inputFeatures, gh] },
-      { name: `${this.name}/recurrent_kernel`, shape: [units, gh] },
+      { name: `${this.name}/recurrent_kernel`, shape: [this.outputUnits, gh] },
     ];
     if (useBias) specs.push({ name: `${this.name}/bias`, shape: cell === 'gru' && resetAfter ? [2, gh] : [gh] });
     if (this.config.peephole) specs.push({ name: `${this.name}/peephole`, shape: [3, units] });
+    // PyTorch's weight_hr [projSize, units], transposed to Keras' [in, out] layout.
+    if (this.config.projSize !== null) specs.push({ name: `${this.name}/projection`, shape: [units, this.config.projSize] });
     return specs;
   }
 
@@ -176,19 +204,20 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
       throw new ShapeError(`${where}: the feature size of the input must be known, got ${shapeToString(shape)}`);
     }
     if (this.inputFeatures === 0) this.inputFeatures = features;
-    const { units } = this.config;
+    const sizes = this.stateSizes;
     if (initialState.length > 0) {
       if (initialState.length !== this.stateCount) {
         throw new ShapeError(`${where}: initialState takes ${this.stateCount} tensor(s) (${this.stateCount === 2 ? '[h, c]' : '[h]'}), got ${initialState.length}`);
       }
       initialState.forEach((s, i) => {
-        if (s.length !== 1 || s[0] !== units) {
-          throw new ShapeError(`${where}: initialState ${i} must have shape [batch, ${units}], got [batch, ${s.join(', ')}]`);
+        if (s.length !== 1 || s[0] !== sizes[i]) {
+          throw new ShapeError(`${where}: initialState ${i} must have shape [batch, ${sizes[i]}], got [batch, ${s.join(', ')}]`);
         }
       });
     }
-    const out: Shape = this.config.returnSequences ? [shape[0]!, units] : [units];
-    const states: Shape[] = this.config.returnState ? Array.from({ length: this.stateCount }, () => [units]) : [];
+    const O = this.outputUnits;
+    const out: Shape = this.config.returnSequences ? [shape[0]!, O] : [O];
+    const states: Shape[] = this.config.returnState ? sizes.map((n) => [n]) : [];
     return [out, ...states];
   }
 
@@ -199,7 +228,7 @@ export class RecurrentLayer<Multi extends boolean = boolean> extends Layer<Multi
     // Keras initialises the recurrent kernel orthogonally; a scaled random matrix keeps the default
     // model stable enough for demos without a QR decomposition.
     const rk = weights[1]!;
-    const scale = 1 / Math.sqrt(units);
+    const scale = 1 / Math.sqrt(this.outputUnits);
     for (let i = 0; i < rk.length; i++) rk[i] = (rand() * 2 - 1) * scale;
     if (useBias && cell === 'lstm' && unitForgetBias) weights[2]!.fill(1, units, 2 * units);
     return weights;

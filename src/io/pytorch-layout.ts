@@ -9,9 +9,9 @@ import type { PyTorchRecurrentConfig } from './pytorch.js';
 
 /** Options of `PyTorchRecurrent.run`. */
 export interface PyTorchRunOptions {
-  /** Initial hidden state [num_layers * D, B, H] ([num_layers * D, H] unbatched); needs `initialState: true` at load. */
+  /** Initial hidden state [num_layers * D, B, H] ([num_layers * D, H] unbatched; H = proj_size with a projection); needs `initialState: true` at load. */
   h0?: Tensor;
-  /** LSTM initial cell state, same shape as h0. */
+  /** LSTM initial cell state, [num_layers * D, B, hidden_size] (h0's shape without proj_size). */
   c0?: Tensor;
   /**
    * Valid length of each batch row (right padding), as given to pack_padded_sequence: steps past a
@@ -22,11 +22,11 @@ export interface PyTorchRunOptions {
 
 /** What the PyTorch module returns: `output`, `h_n` and, for LSTM, `c_n`. */
 export interface PyTorchOutputs {
-  /** [T, B, D*H], [B, T, D*H] with batch_first, or [T, D*H] unbatched. */
+  /** [T, B, D*H], [B, T, D*H] with batch_first, or [T, D*H] unbatched (H = proj_size with a projection). */
   output: Tensor;
   /** [num_layers * D, B, H] or [num_layers * D, H] unbatched. */
   h_n: Tensor;
-  /** LSTM only, like h_n. */
+  /** LSTM only, like h_n but always hidden_size wide. */
   c_n?: Tensor;
 }
 
@@ -52,35 +52,37 @@ export function fromPyTorchInputs(c: PyTorchRecurrentConfig, x: Tensor, o: PyTor
   const data = unbatched || c.batchFirst ? x.data : swap01(x.data, T, B, I);
   const inputs: Tensor[] = [{ data, shape: [B, T, I] }];
 
-  const D = c.bidirectional ? 2 : 1, H = c.hiddenSize, LD = c.numLayers * D;
+  const D = c.bidirectional ? 2 : 1, LD = c.numLayers * D;
   if (o.c0 && c.module !== 'LSTM') throw new ConfigError(`${where}: c0 applies to LSTM only`);
   if ((o.h0 || o.c0) && !c.initialState) throw new ConfigError(`${where}: pass { initialState: true } to loadPyTorchRecurrent to give h0 / c0`);
   if (c.initialState) {
-    const want = unbatched ? [LD, H] : [LD, B, H];
-    const per = (t: Tensor | undefined, label: string) => {
+    // h0 has proj_size features with a projection; c0 always hidden_size.
+    const per = (t: Tensor | undefined, label: string, H: number) => {
+      const want = unbatched ? [LD, H] : [LD, B, H];
       if (t) {
         if (!(t.data instanceof Float32Array) || !Array.isArray(t.shape) || t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) {
-          throw new ShapeError(`${where}: ${label} must have shape ${shapeStr(want)} (num_layers * num_directions, ${unbatched ? '' : 'batch, '}hidden_size), got ${t.shape ? shapeStr(t.shape) : typeof t}`);
+          throw new ShapeError(`${where}: ${label} must have shape ${shapeStr(want)} (num_layers * num_directions, ${unbatched ? '' : 'batch, '}${label === 'h0' && c.projSize ? 'proj_size' : 'hidden_size'}), got ${t.shape ? shapeStr(t.shape) : typeof t}`);
         }
         if (t.data.length !== LD * B * H) throw new InputError(`${where}: ${label} shape ${shapeStr(want)} needs ${LD * B * H} values, data has ${t.data.length}`);
       }
       return Array.from({ length: LD }, (_, k) => ({ data: t ? t.data.slice(k * B * H, (k + 1) * B * H) : new Float32Array(B * H), shape: [B, H] }));
     };
-    const hs = per(o.h0, 'h0');
-    const cs = c.module === 'LSTM' ? per(o.c0, 'c0') : null;
+    const hs = per(o.h0, 'h0', c.projSize || c.hiddenSize);
+    const cs = c.module === 'LSTM' ? per(o.c0, 'c0', c.hiddenSize) : null;
     for (let k = 0; k < LD; k++) inputs.push(hs[k]!, ...(cs ? [cs[k]!] : []));
   }
   return { inputs, lengths: o.lengths, unbatched };
 }
 
 export function toPyTorchOutputs(c: PyTorchRecurrentConfig, out: Tensor[], unbatched: boolean): PyTorchOutputs {
-  const D = c.bidirectional ? 2 : 1, H = c.hiddenSize, LD = c.numLayers * D;
+  const D = c.bidirectional ? 2 : 1, LD = c.numLayers * D;
   const [B, T, F] = out[0]!.shape as [number, number, number];
   const output: Tensor = unbatched
     ? { data: out[0]!.data, shape: [T, F] }
     : c.batchFirst ? { data: out[0]!.data, shape: [B, T, F] } : { data: swap01(out[0]!.data, B, T, F), shape: [T, B, F] };
   const perDir = c.module === 'LSTM' ? 2 : 1;
   const gather = (s: number): Tensor => {
+    const H = s === 0 && c.projSize ? c.projSize : c.hiddenSize;
     const data = new Float32Array(LD * B * H);
     for (let k = 0; k < LD; k++) data.set(out[1 + k * perDir + s]!.data, k * B * H);
     return { data, shape: unbatched ? [LD, H] : [LD, B, H] };

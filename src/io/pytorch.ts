@@ -3,13 +3,14 @@
  * model of our layers, plus the conversions between PyTorch's tensor layouts and predict()'s.
  *
  * Mapping: weight_ih_l{k}[_reverse] [G*H, in] and weight_hh [G*H, H] are transposed to Keras' kernel
- * [in, G*H] and recurrent kernel [H, G*H]. LSTM gates i, f, g, o are Keras' i, f, c, o; GRU r, z, n
+ * [in, G*H] and recurrent kernel [H, G*H]. LSTM proj_size P: weight_hh is [4H, P] and weight_hr
+ * [P, H] becomes the layer's projection [H, P] (h, the output and the next layer's input have P features). LSTM gates i, f, g, o are Keras' i, f, c, o; GRU r, z, n
  * become Keras z, r, h, and PyTorch's GRU is Keras' reset_after GRU with bias [2, 3H] = [b_ih; b_hh];
  * RNN and LSTM biases are b_ih + b_hh. Stacked layers chain, bidirectional layers are a Bidirectional
  * layer (concat). Masked steps (predict lengths) output zeros and keep the state, which is what
  * PyTorch computes for a packed sequence (pack_padded_sequence / pad_packed_sequence).
  */
-import { ConfigError, UnsupportedError, WeightError } from '../errors.js';
+import { ConfigError, WeightError } from '../errors.js';
 import { Bidirectional } from '../graph/layers.js';
 import { Model, input } from '../graph/model.js';
 import { type CellType, RecurrentLayer } from '../graph/recurrent.js';
@@ -34,7 +35,7 @@ export interface PyTorchRecurrentOptions {
   batchFirst?: boolean;
   /** RNN only: 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
-  /** LSTM projections: not supported yet (throws UnsupportedError when the weights or this option use them). */
+  /** LSTM proj_size (0 = none; default: read from weight_hr_l0 when present). */
   projSize?: number;
   /** The model input's time steps (default null: any length). */
   timeSteps?: number | null;
@@ -51,6 +52,8 @@ export interface PyTorchRecurrentConfig {
   module: PyTorchModule;
   inputSize: number;
   hiddenSize: number;
+  /** LSTM proj_size: h and the output have this many features (0 = none: hiddenSize). */
+  projSize: number;
   numLayers: number;
   bidirectional: boolean;
   bias: boolean;
@@ -127,7 +130,7 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
  * `{ name: { data, shape } }`) as a model that compiles and predicts like any other, plus `run()`
  * for PyTorch layouts. Sizes, layer count, direction and bias are read from the tensors; options that
  * are given must agree with them. Errors: WeightError (missing / unexpected tensor, wrong shape),
- * ConfigError (contradicting options), UnsupportedError (proj_size), FormatError (bad safetensors).
+ * ConfigError (contradicting options), FormatError (bad safetensors).
  * @example
  * const lstm = loadPyTorchRecurrent(bytes, { module: 'LSTM', batchFirst: true });
  * const run = await rt.compile(lstm.model);
@@ -154,27 +157,35 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
   const ih0 = tensors.get(key('weight_ih', 0, false))!;
   const hh0 = tensors.get(key('weight_hh', 0, false));
   if (!hh0) throw new WeightError(`${where}: missing tensor '${key('weight_hh', 0, false)}'`);
-  if (has(key('weight_hr', 0, false)) || (options.projSize ?? 0) > 0) {
-    const hr = tensors.get(key('weight_hr', 0, false));
-    throw new UnsupportedError(`${where}: proj_size${hr ? ` (tensor '${key('weight_hr', 0, false)}' ${shapeStr(hr.shape)})` : ''} is not supported yet: the GPU step kernel has no output projection for LSTM`);
-  }
   const G = GATES[mod];
-  if (hh0.shape.length !== 2 || hh0.shape[0] !== G * hh0.shape[1]!) {
+  // LSTM proj_size: weight_hr_l0 [proj_size, hidden_size], and weight_hh [4*hidden_size, proj_size].
+  const hr0 = mod === 'LSTM' ? tensors.get(key('weight_hr', 0, false)) : undefined;
+  if (hr0) {
+    const [P, H] = hr0.shape;
+    if (hr0.shape.length !== 2 || !(P! >= 1 && P! < H!)) {
+      throw new WeightError(`${where}: tensor '${key('weight_hr', 0, false)}' must have shape [proj_size, hidden_size] with 0 < proj_size < hidden_size, got ${shapeStr(hr0.shape)}`);
+    }
+    if (hh0.shape.length !== 2 || hh0.shape[0] !== G * H! || hh0.shape[1] !== P) {
+      throw new WeightError(`${where}: tensor '${key('weight_hh', 0, false)}' must have shape [${G}*hidden_size, proj_size] = ${shapeStr([G * H!, P!])} (from '${key('weight_hr', 0, false)}' ${shapeStr(hr0.shape)}), got ${shapeStr(hh0.shape)}`);
+    }
+  } else if (hh0.shape.length !== 2 || hh0.shape[0] !== G * hh0.shape[1]!) {
     throw new WeightError(`${where}: tensor '${key('weight_hh', 0, false)}' must have shape [${G}*hidden_size, hidden_size], got ${shapeStr(hh0.shape)}`);
   }
   if (ih0.shape.length !== 2) throw new WeightError(`${where}: tensor '${key('weight_ih', 0, false)}' must have shape [${G}*hidden_size, input_size], got ${shapeStr(ih0.shape)}`);
   const found = {
-    hiddenSize: hh0.shape[1]!,
+    hiddenSize: hr0 ? hr0.shape[1]! : hh0.shape[1]!,
+    projSize: hr0 ? hr0.shape[0]! : 0,
     inputSize: ih0.shape[1]!,
     numLayers: (() => { let n = 0; while (has(key('weight_ih', n, false))) n++; return n; })(),
     bidirectional: has(key('weight_ih', 0, true)),
     bias: has(key('bias_ih', 0, false)),
   };
-  for (const k of ['hiddenSize', 'inputSize', 'numLayers', 'bidirectional', 'bias'] as const) {
+  for (const k of ['hiddenSize', 'projSize', 'inputSize', 'numLayers', 'bidirectional', 'bias'] as const) {
     const v = options[k];
     if (v !== undefined && v !== found[k]) {
-      const t = k === 'bias' ? key('bias_ih', 0, false) : k === 'bidirectional' ? key('weight_ih', 0, true) : k === 'numLayers' ? `${prefix}weight_ih_l*` : k === 'inputSize' ? key('weight_ih', 0, false) : key('weight_hh', 0, false);
-      throw new WeightError(`${where}: option ${k} is ${JSON.stringify(v)} but the tensors say ${JSON.stringify(found[k])} (from '${t}'${k === 'numLayers' || k === 'bias' || k === 'bidirectional' ? ' present / absent' : ''})`);
+      const t = k === 'bias' ? key('bias_ih', 0, false) : k === 'bidirectional' ? key('weight_ih', 0, true) : k === 'numLayers' ? `${prefix}weight_ih_l*`
+        : k === 'inputSize' ? key('weight_ih', 0, false) : k === 'projSize' ? key('weight_hr', 0, false) : hr0 ? key('weight_hr', 0, false) : key('weight_hh', 0, false);
+      throw new WeightError(`${where}: option ${k} is ${JSON.stringify(v)} but the tensors say ${JSON.stringify(found[k])} (from '${t}'${k === 'numLayers' || k === 'bias' || k === 'bidirectional' || k === 'projSize' ? ' present / absent' : ''})`);
     }
   }
   const timeSteps = options.timeSteps ?? null;
@@ -182,17 +193,17 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
   const config: PyTorchRecurrentConfig = {
     module: mod, ...found, batchFirst: options.batchFirst ?? false, nonlinearity, timeSteps, initialState: options.initialState ?? false, prefix,
   };
-  const D = config.bidirectional ? 2 : 1, H = config.hiddenSize;
+  const D = config.bidirectional ? 2 : 1, H = config.hiddenSize, P = config.projSize, Hout = P || H;
 
   // Every expected tensor, checked; then nothing else under the prefix.
   const expected = new Set<string>();
   const weightsOf = (l: number, rev: boolean): Float32Array[] => {
-    const inSize = l === 0 ? config.inputSize : D * H;
+    const inSize = l === 0 ? config.inputSize : D * Hout;
     const take = (what: string, shape: number[]) => {
       const name = key(what, l, rev);
       expected.add(name);
       const t = tensors.get(name);
-      if (!t) throw new WeightError(`${where}: missing tensor '${name}' (expected shape ${shapeStr(shape)} for ${config.numLayers} layer(s)${config.bidirectional ? ', bidirectional' : ''}${config.bias ? ', with bias' : ''})`);
+      if (!t) throw new WeightError(`${where}: missing tensor '${name}' (expected shape ${shapeStr(shape)} for ${config.numLayers} layer(s)${config.bidirectional ? ', bidirectional' : ''}${config.bias ? ', with bias' : ''}${P ? `, proj_size ${P}` : ''})`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new WeightError(`${where}: tensor '${name}' must have shape ${shapeStr(shape)}, got ${shapeStr(t.shape)}`);
       }
@@ -201,15 +212,23 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
       return t.data;
     };
     const wih = take('weight_ih', [G * H, inSize]);
-    const whh = take('weight_hh', [G * H, H]);
+    const whh = take('weight_hh', [G * H, Hout]);
     const bih = config.bias ? take('bias_ih', [G * H]) : null;
     const bhh = config.bias ? take('bias_hh', [G * H]) : null;
-    return kerasWeights(mod, H, inSize, wih, whh, bih, bhh);
+    const weights = kerasWeights(mod, H, Hout, inSize, wih, whh, bih, bhh);
+    if (P) {
+      // weight_hr [P, H] -> the layer's projection [H, P].
+      const whr = take('weight_hr', [P, H]);
+      const projection = new Float32Array(H * P);
+      for (let p = 0; p < P; p++) for (let j = 0; j < H; j++) projection[j * P + p] = whr[p * H + j]!;
+      weights.push(projection);
+    }
+    return weights;
   };
   const layerWeights = Array.from({ length: config.numLayers }, (_, l) => Array.from({ length: D }, (_, d) => weightsOf(l, d === 1)));
   for (const k of tensors.keys) {
     if (k.startsWith(prefix) && !expected.has(k) && /^(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?$/.test(k.slice(prefix.length))) {
-      throw new WeightError(`${where}: unexpected tensor '${k}' for ${config.numLayers} layer(s)${config.bidirectional ? ', bidirectional' : ', one direction'}${config.bias ? ', with bias' : ', without bias'}`);
+      throw new WeightError(`${where}: unexpected tensor '${k}' for ${config.numLayers} layer(s)${config.bidirectional ? ', bidirectional' : ', one direction'}${config.bias ? ', with bias' : ', without bias'}${P ? `, proj_size ${P}` : ', without proj_size'}`);
     }
   }
 
@@ -226,17 +245,20 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
   };
 }
 
-/** One direction's weights in Keras layout: [kernel [in, G*H], recurrent [H, G*H], bias ([G*H], or GRU [2, 3H])]. */
+/**
+ * One direction's weights in Keras layout: [kernel [in, G*H], recurrent [R, G*H], bias ([G*H], or GRU
+ * [2, 3H])], where R (the recurrent input size) is H, or proj_size for a projected LSTM.
+ */
 function kerasWeights(
-  mod: PyTorchModule, H: number, I: number, wih: Float32Array, whh: Float32Array, bih: Float32Array | null, bhh: Float32Array | null,
+  mod: PyTorchModule, H: number, R: number, I: number, wih: Float32Array, whh: Float32Array, bih: Float32Array | null, bhh: Float32Array | null,
 ): Float32Array[] {
   const G = GATES[mod], GH = G * H, perm = GATE_PERM[mod];
-  const kernel = new Float32Array(I * GH), rec = new Float32Array(H * GH);
+  const kernel = new Float32Array(I * GH), rec = new Float32Array(R * GH);
   for (let k = 0; k < G; k++) {
     for (let j = 0; j < H; j++) {
       const row = perm[k]! * H + j, col = k * H + j;
       for (let i = 0; i < I; i++) kernel[i * GH + col] = wih[row * I + i]!;
-      for (let m = 0; m < H; m++) rec[m * GH + col] = whh[row * H + m]!;
+      for (let m = 0; m < R; m++) rec[m * GH + col] = whh[row * R + m]!;
     }
   }
   if (!bih || !bhh) return [kernel, rec];
@@ -262,7 +284,7 @@ function buildModel(c: PyTorchRecurrentConfig, weights: Float32Array[][][], name
   const perDir = c.module === 'LSTM' ? 2 : 1;
   const x = input({ shape: [c.timeSteps, c.inputSize], name: `${name}_input` });
   const stateInputs = c.initialState
-    ? Array.from({ length: c.numLayers * D }, (_, k) => Array.from({ length: perDir }, (_, s) => input({ shape: [H], name: `${name}_${s === 0 ? 'h0' : 'c0'}_${k}` })))
+    ? Array.from({ length: c.numLayers * D }, (_, k) => Array.from({ length: perDir }, (_, s) => input({ shape: [s === 0 && c.projSize ? c.projSize : H], name: `${name}_${s === 0 ? 'h0' : 'c0'}_${k}` })))
     : null;
   let y: SymbolicTensor = x;
   const states: SymbolicTensor[] = [];
@@ -272,7 +294,7 @@ function buildModel(c: PyTorchRecurrentConfig, weights: Float32Array[][][], name
       ...(cell === 'simpleRNN' ? { activation: c.nonlinearity } : {}),
       ...(cell === 'gru' ? { resetAfter: true } : {}),
     };
-    const layer = new RecurrentLayer(cell, options, { padZero: true });
+    const layer = new RecurrentLayer(cell, options, { padZero: true, ...(c.projSize ? { projSize: c.projSize } : {}) });
     const init = stateInputs ? stateInputs.slice(l * D, (l + 1) * D).flat() : [];
     let outs: SymbolicTensor[];
     if (D === 2) {

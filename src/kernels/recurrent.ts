@@ -1,4 +1,5 @@
 import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
+import lstmProjectionWgsl from '../../shaders/lstm_projection.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
@@ -22,6 +23,7 @@ const withWeights = (kernel: string) => ({
 const stepCode = withWeights(stepWgsl);
 const gruResetBeforeCode = withWeights(gruResetBeforeWgsl);
 const sequenceCode = withWeights(sequenceWgsl);
+const projectionCode = withWeights(lstmProjectionWgsl);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
@@ -51,12 +53,12 @@ export function stepProgram(cfg: RecurrentConfig, rows = 1, precision: Precision
     };
   }
   const cell = CELL_ID[cfg.cell];
-  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0, proj = cfg.projSize !== null ? 1 : 0;
   return {
-    name: `${cfg.cell}_step ${precision} R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${precision}`,
+    name: `${cfg.cell}_step ${precision} R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
+    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${precision}`,
     code: stepCode[precision],
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows },
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
   };
@@ -75,6 +77,8 @@ export interface StepParams {
   B: number;
   H: number;
   D: number;
+  /** Where the state buffer keeps c, and (projected LSTM) m = o * act(c): see `recurrentStateLayout`. */
+  state: RecurrentStateLayout;
   slotIn: number;
   maskOn: boolean;
   maskBase: number;
@@ -84,16 +88,41 @@ export interface StepParams {
   dirs: StepDir[];
 }
 
-const STEP_UNIFORM_SIZE = 112;
+const STEP_UNIFORM_SIZE = 128;
+
+/** Size of h (and of the output): projSize for a projected LSTM, else units. */
+export function hiddenOutSize(cfg: RecurrentConfig): number {
+  return cfg.projSize ?? cfg.units;
+}
 
 /**
- * Stride, in vec4s, of one direction's block in the U buffer. Gated cells: [H][H] vec4s (a unit's
- * gates side by side), recurrent bias [H], peepholes [H]. SimpleRNN: [ceil(H/4)][H] vec4s (four
- * consecutive inputs side by side).
+ * Stride, in vec4s, of one direction's block in the U buffer. Gated cells: [K][H] vec4s (a unit's
+ * gates side by side, K = the size of h), recurrent bias [H], peepholes [H], then with a projection
+ * W_hr as [ceil(H/4)][K] vec4s (four consecutive inputs side by side). SimpleRNN: [ceil(H/4)][H]
+ * vec4s (four consecutive inputs side by side).
  */
 export function recurrentWeightStride(cfg: RecurrentConfig): number {
-  const H = cfg.units;
-  return GATES[cfg.cell] === 1 ? Math.ceil(H / 4) * H : H * H + 2 * H;
+  const H = cfg.units, K = hiddenOutSize(cfg);
+  if (GATES[cfg.cell] === 1) return Math.ceil(H / 4) * H;
+  return K * H + 2 * H + (cfg.projSize !== null ? Math.ceil(H / 4) * K : 0);
+}
+
+/**
+ * A recurrent node's state buffer, in floats (D directions, B rows): h in two ping-pong slots
+ * [2][D][B][K] (K = the size of h), c [D][B][H] at cBase, then scratch [2][D][B][H] (GRU reset-before
+ * rh and z; a projected LSTM's m = o * act(c) at mBase). Without a projection K = H and this is
+ * [5][D][B][H].
+ */
+export interface RecurrentStateLayout {
+  K: number;
+  cBase: number;
+  mBase: number;
+  floats: number;
+}
+
+export function recurrentStateLayout(cfg: RecurrentConfig, D: number, B: number): RecurrentStateLayout {
+  const DBK = D * B * hiddenOutSize(cfg), DBH = D * B * cfg.units;
+  return { K: hiddenOutSize(cfg), cBase: 2 * DBK, mBase: 2 * DBK + DBH, floats: 2 * DBK + 3 * DBH };
 }
 
 export function writeStepParams(view: DataView, p: StepParams): void {
@@ -110,11 +139,35 @@ export function writeStepParams(view: DataView, p: StepParams): void {
     const dir = p.dirs[d] ?? p.dirs[0]!;
     w.u32(dir.tIn, dir.yOff, dir.prevYOff, dir.hasPrev ? 1 : 0);
   }
+  const s = p.state;
+  w.u32(s.K, p.D * p.B * s.K, s.cBase, s.mBase);
 }
 
 export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, rows = 1): [number, number, number] {
   if (usesResetBeforeKernel(cfg)) return [B, D, 1];
   return [Math.ceil(cfg.units / STEP_WG), Math.ceil(B / rows), D];
+}
+
+/** Threads per workgroup of the projection kernel (WG in lstm_projection.wgsl). */
+const PROJECTION_WG = 64;
+
+/**
+ * The output projection of an LSTM with projSize, one dispatch per step after the step kernel
+ * (same bindings and uniforms): h = m W_hr into the h slot and the output view.
+ */
+export function projectionProgram(precision: Precision = 'f32'): Program {
+  return {
+    name: `lstm_projection ${precision}`,
+    cacheKey: `lstm_proj:${precision}`,
+    code: projectionCode[precision],
+    constants: {},
+    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
+    uniformSize: STEP_UNIFORM_SIZE,
+  };
+}
+
+export function projectionDispatch(cfg: RecurrentConfig, B: number, D: number): [number, number, number] {
+  return [Math.ceil(hiddenOutSize(cfg) / PROJECTION_WG), B, D];
 }
 
 /** Most units one thread of the whole-sequence kernel owns (MAX_UPT in the shader). */

@@ -20,8 +20,8 @@ import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
-  type StepDir, fitsSequenceKernel, rowsPerWorkgroup, sequenceDispatch, sequenceProgram, sequenceThreads, stepDispatch, stepProgram,
-  type Precision, writeSequenceParams, writeStepParams,
+  type StepDir, fitsSequenceKernel, projectionDispatch, projectionProgram, recurrentStateLayout, rowsPerWorkgroup, sequenceDispatch,
+  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -60,11 +60,13 @@ export interface MaskSlot {
   lengths: boolean;
 }
 
-/** A recurrent node's state buffer (stream plans): h in slot 0 at [B][H], c at 2 * B * H (LSTM). */
+/** A recurrent node's state buffer (stream plans): h in slot 0 at [B][K], c at 2 * B * K (LSTM; K = the size of h). */
 export interface StateSlot {
   node: Node;
   buf: number;
   H: number;
+  /** The size of h: H, or projSize for an LSTM with a projection. */
+  K: number;
   /** 1 (h) or 2 (h, c). */
   count: number;
 }
@@ -78,14 +80,15 @@ const AUTO_SEQUENCE_MAX_UNITS = 256;
 /**
  * Picks the recurrent kernel of a layer. 'auto': the whole-sequence kernel for small hidden sizes,
  * where a dispatch per step costs more than the step's arithmetic; the step kernel otherwise. A
- * forced 'sequence' falls back to the step kernel where the layer does not fit in one workgroup.
+ * forced 'sequence' falls back to the step kernel where the layer does not fit in one workgroup, and
+ * for an LSTM with a projection (projSize), which runs as the step kernel plus a projection per step.
  */
 export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: PlanOptions): { kind: 'step' | 'sequence'; rows: number; threads: number } {
   const choice = options.kernel ?? 'auto';
   const threads = sequenceThreads(cfg, options.maxThreads ?? 128);
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
-  const fits = fitsSequenceKernel(cfg, rows, threads);
+  const fits = fitsSequenceKernel(cfg, rows, threads) && cfg.projSize === null;
   // On a CPU-emulated adapter one workgroup runs on one core, so the whole-sequence kernel loses there.
   const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && cfg.units <= AUTO_SEQUENCE_MAX_UNITS);
   return { kind: wanted && fits ? 'sequence' : 'step', rows, threads };
@@ -272,6 +275,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const D = dirs.length;
     const cfg = dirs[0]!.config;
     const H = cfg.units;
+    const O = dirs[0]!.outputUnits; // the size of h and of the output: H, or projSize
     const GH = GATES[cfg.cell] * H;
     const N = D * GH;
     const x = homeOf(node.inputs[0]!);
@@ -295,29 +299,33 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const mm = { T, B, K: dirs[0]!.inputSize, N, x, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
     emit(matmulProgram(mm.act), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm));
 
-    // States: h [2][D][B][H], c [D][B][H], GRU scratch [2][D][B][H]; zeroed, then initial states copied in.
-    const DBH = D * B * H;
-    const sBuf = newBuffer(5 * DBH, `${name} state`);
-    const stateView = (region: number, d: number): Home => ({ buf: sBuf, base: region * DBH + d * B * H, sT: 0, sB: H, T: 1, F: H });
+    // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;
+    // m = o * act(c) of a projected LSTM); zeroed, then initial states copied in.
+    const layout = recurrentStateLayout(cfg, D, B);
+    const sBuf = newBuffer(layout.floats, `${name} state`);
+    /** h slot 0 or 1 of direction d, [B][O]. */
+    const hView = (slot: number, d: number): Home => ({ buf: sBuf, base: (slot * D + d) * B * O, sT: 0, sB: O, T: 1, F: O });
+    const cView = (d: number): Home => ({ buf: sBuf, base: layout.cBase + d * B * H, sT: 0, sB: H, T: 1, F: H });
     const perDir = dirs[0]!.stateCount;
-    if (stream) states.push({ node, buf: sBuf, H, count: perDir });
+    if (stream) states.push({ node, buf: sBuf, H, K: O, count: perDir });
     else clears.push(sBuf);
     if (!stream) node.initialState.forEach((s, i) => {
       const d = Math.floor(i / perDir), which = i % perDir;
       const src = homeOf(s);
-      copy('copy', src, src, stateView(which === 0 ? 0 : 2, d), 1, H);
+      if (which === 0) copy('copy', src, src, hView(0, d), 1, O);
+      else copy('copy', src, src, cView(d), 1, H);
     });
 
     // Output: the consumer's view, or (sum / mul / ave) a [T][B][2H] buffer merged afterwards.
     const seq = cfg.returnSequences;
     const main = node.outputs[0]!;
     const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
-    const y = merge ? freshHome(T, 2 * H, seq, `${name} directions`) : outHome(main, `${name} output`);
+    const y = merge ? freshHome(T, 2 * O, seq, `${name} directions`) : outHome(main, `${name} output`);
     // A masked step leaves a last-output-only output alone, so a row masked to the end would keep what
     // the buffer held: fill it first with what Keras carries there, zeros (slot 1, zeroed and not yet
     // written) or, in a stream, h (slot 0).
     if (maskOn && !seq) {
-      for (let d = 0; d < D; d++) copy('copy', stateView(stream ? 0 : 1, d), stateView(0, d), { ...y, base: y.base + d * H, sT: 0, T: 1, F: H }, 1, H);
+      for (let d = 0; d < D; d++) copy('copy', hView(stream ? 0 : 1, d), hView(0, d), { ...y, base: y.base + d * O, sT: 0, T: 1, F: O }, 1, O);
     }
 
     const buffersOf: BufferRef[] = [{ weights: layer, part: 'u' }, P(pBuf), P(sBuf), P(y.buf)];
@@ -334,42 +342,45 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
       const sp = {
         B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
-        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * H })),
+        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * O })),
       };
       emit(sequenceProgram(cfg, kernel.rows, kernel.threads, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     }
     const rows = rowsPerWorkgroup(B);
     const program = stepProgram(cfg, rows, options.precision);
     const workgroups = stepDispatch(cfg, B, D, rows);
-    if (carry && seq && kernel.kind === 'step') copy('copy', stateView(0, 0), stateView(0, 0), { ...y, sT: 0, T: 1, F: H }, 1, H);
+    // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
+    const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
+    if (carry && seq && kernel.kind === 'step') copy('copy', hView(0, 0), hView(0, 0), { ...y, sT: 0, T: 1, F: O }, 1, O);
     for (let s = 0; s < T && kernel.kind === 'step'; s++) {
       const dirParams: StepDir[] = dirs.map((l, d) => ({
         tIn: l.config.goBackwards ? T - 1 - s : s,
-        yOff: y.base + d * H + (seq ? tOut(d, s) * y.sT : 0),
-        prevYOff: s > 0 ? y.base + d * H + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
+        yOff: y.base + d * O + (seq ? tOut(d, s) * y.sT : 0),
+        prevYOff: s > 0 ? y.base + d * O + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
         hasPrev: s > 0 || carry,
       }));
-      const params = { B, H, D, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
+      const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
       emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
+      if (projection) emit(projection, buffersOf, (v) => writeStepParams(v, params), projectionDispatch(cfg, B, D));
     }
 
     if (merge) {
       const out = outHome(main, `${name} output`);
-      const a: Home = { ...y, F: H }, c: Home = { ...y, base: y.base + H, F: H };
-      copy(merge, a, c, out, seq ? T : 1, H);
+      const a: Home = { ...y, F: O }, c: Home = { ...y, base: y.base + O, F: O };
+      copy(merge, a, c, out, seq ? T : 1, O);
     }
     // Streaming: the next chunk reads h from slot 0. (The copy binds the P buffer for the unused
     // source slots: a buffer cannot be bound read-only and writable in one dispatch.)
     if (stream && T % 2 === 1) {
-      const cp = { T: 1, B, F: H, a: stateView(1, 0), c: stateView(1, 0), y: stateView(0, 0) };
+      const cp = { T: 1, B, F: O, a: hView(1, 0), c: hView(1, 0), y: hView(0, 0) };
       emit(elementwiseProgram('copy', true), [P(pBuf), P(pBuf), P(sBuf)], (v) => writeElementwiseParams(v, cp), elementwiseDispatch(cp));
     }
     // Final states: h in slot T % 2, c after the two h slots.
     let k = 1;
     for (let d = 0; d < D; d++) {
       if (!cfg.returnState) break;
-      homes.set(node.outputs[k++]!.id, stateView(T % 2, d));
-      if (perDir === 2) homes.set(node.outputs[k++]!.id, stateView(2, d));
+      homes.set(node.outputs[k++]!.id, hView(T % 2, d));
+      if (perDir === 2) homes.set(node.outputs[k++]!.id, cView(d));
     }
   }
 

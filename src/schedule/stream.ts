@@ -39,7 +39,10 @@ export interface StreamHost {
 
 export class GpuStream implements StreamSession {
   private readonly layout: StateEntry[];
-  /** Per recurrent node: [2][B][H] h (slot 0 is read and left by every chunk), c [B][H], scratch [2][B][H]. */
+  /**
+   * Per recurrent node (recurrentStateLayout with one direction): h [2][B][K] (slot 0 is read and left
+   * by every chunk; K = the size of h), c [B][H] at 2*B*K, scratch [2][B][H].
+   */
   private readonly stateBuffers = new Map<Node, GPUBuffer>();
   private readonly plans = new Map<string, LivePlan>();
   private disposed = false;
@@ -48,7 +51,7 @@ export class GpuStream implements StreamSession {
   constructor(private readonly host: StreamHost, readonly batch: number) {
     this.layout = streamLayout(host.model);
     for (const e of this.layout) {
-      this.stateBuffers.set(e.node, createStorage(host.device, 5 * batch * e.units, `${e.node.layer.name} stream state`));
+      this.stateBuffers.set(e.node, createStorage(host.device, 2 * batch * e.sizes[0]! + 3 * batch * e.units, `${e.node.layer.name} stream state`));
     }
   }
 
@@ -68,18 +71,18 @@ export class GpuStream implements StreamSession {
     return this.enqueue(async () => {
       const device = this.host.device;
       const B = this.batch;
-      const total = this.layout.reduce((n, e) => n + e.count * B * e.units, 0);
+      const total = this.layout.reduce((n, e) => n + B * e.sizes.reduce((a, b) => a + b, 0), 0);
       const staging = device.createBuffer({ label: 'stream getState readback', size: Math.max(16, total * 4), usage: Usage.MAP_READ | Usage.COPY_DST });
       try {
         const encoder = device.createCommandEncoder({ label: 'stream getState' });
         let at = 0;
         for (const e of this.layout) {
           const buf = this.stateBuffers.get(e.node)!;
-          const BH = B * e.units;
-          encoder.copyBufferToBuffer(buf, 0, staging, at * 4, BH * 4);
-          at += BH;
+          const BK = B * e.sizes[0]!, BH = B * e.units;
+          encoder.copyBufferToBuffer(buf, 0, staging, at * 4, BK * 4);
+          at += BK;
           if (e.count === 2) {
-            encoder.copyBufferToBuffer(buf, 2 * BH * 4, staging, at * 4, BH * 4);
+            encoder.copyBufferToBuffer(buf, 2 * BK * 4, staging, at * 4, BH * 4);
             at += BH;
           }
         }
@@ -90,9 +93,9 @@ export class GpuStream implements StreamSession {
         const out: Tensor[] = [];
         at = 0;
         for (const e of this.layout) {
-          for (let j = 0; j < e.count; j++) {
-            out.push({ data: all.slice(at, at + B * e.units), shape: [B, e.units] });
-            at += B * e.units;
+          for (const n of e.sizes) {
+            out.push({ data: all.slice(at, at + B * n), shape: [B, n] });
+            at += B * n;
           }
         }
         return out;
@@ -108,10 +111,10 @@ export class GpuStream implements StreamSession {
       let k = 0;
       for (const e of this.layout) {
         const buf = this.stateBuffers.get(e.node)!;
-        const BH = this.batch * e.units;
+        const BK = this.batch * e.sizes[0]!;
         for (let j = 0; j < e.count; j++) {
           const data = states[k++]!.data;
-          this.host.device.queue.writeBuffer(buf, j === 0 ? 0 : 2 * BH * 4, data.buffer, data.byteOffset, data.byteLength);
+          this.host.device.queue.writeBuffer(buf, j === 0 ? 0 : 2 * BK * 4, data.buffer, data.byteOffset, data.byteLength);
         }
       }
     });
@@ -131,15 +134,14 @@ export class GpuStream implements StreamSession {
   zeroRows(rows: readonly number[]): void {
     for (const e of this.layout) {
       const buf = this.stateBuffers.get(e.node)!;
-      const H = e.units, BH = this.batch * H;
+      const K = e.sizes[0]!, H = e.units, BK = this.batch * K;
       if (rows.length === this.batch) {
-        this.host.device.queue.writeBuffer(buf, 0, new Float32Array(3 * BH));
+        this.host.device.queue.writeBuffer(buf, 0, new Float32Array(2 * BK + this.batch * H));
         continue;
       }
-      const zeros = new Float32Array(H);
       for (const r of rows) {
-        this.host.device.queue.writeBuffer(buf, r * H * 4, zeros);
-        if (e.count === 2) this.host.device.queue.writeBuffer(buf, (2 * BH + r * H) * 4, zeros);
+        this.host.device.queue.writeBuffer(buf, r * K * 4, new Float32Array(K));
+        if (e.count === 2) this.host.device.queue.writeBuffer(buf, (2 * BK + r * H) * 4, new Float32Array(H));
       }
     }
   }

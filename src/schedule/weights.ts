@@ -1,12 +1,12 @@
 import { Bidirectional, Dense } from '../graph/layers.js';
 import { GATES, RecurrentLayer } from '../graph/recurrent.js';
-import { recurrentWeightStride } from '../kernels/recurrent.js';
+import { hiddenOutSize, recurrentWeightStride } from '../kernels/recurrent.js';
 
 /** Weights of one layer, rearranged for the kernels (f32, uploaded once at compile). */
 export interface PackedWeights {
   /** Projection / dense matrix [K][N] followed by its bias [N]. */
   w: Float32Array;
-  /** Recurrent layers: per direction, recurrent kernel, recurrent bias, peepholes (see recurrent_step.wgsl). */
+  /** Recurrent layers: per direction, recurrent kernel, recurrent bias, peepholes, projection (see recurrent_step.wgsl). */
   u: Float32Array | null;
 }
 
@@ -18,12 +18,14 @@ export function directionsOf(layer: RecurrentLayer | Bidirectional): RecurrentLa
 /**
  * Packs a recurrent layer's (or a bidirectional pair's) Keras weights: the input kernels side by side
  * as one [F][D*G*H] matrix so one matmul projects every step of both directions, input biases after it,
- * and each direction's recurrent kernel with its recurrent bias and peepholes.
+ * and each direction's recurrent kernel with its recurrent bias, peepholes and (LSTM proj_size) output
+ * projection.
  */
 export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeights {
   const dirs = directionsOf(layer);
   const cfg = dirs[0]!.config;
   const H = cfg.units;
+  const K = hiddenOutSize(cfg); // size of h: the recurrent kernel's inputs
   const GH = GATES[cfg.cell] * H;
   const F = dirs[0]!.inputSize;
   const D = dirs.length;
@@ -37,8 +39,8 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
     const kernel = ws[0]!, rec = ws[1]!;
     for (let k = 0; k < F; k++) w.set(kernel.subarray(k * GH, (k + 1) * GH), k * N + d * GH);
     const base = d * uStride;
-    // Keras recurrent kernel [H][G*H] -> the interleaved vec4 layout of recurrent_step.wgsl.
-    for (let k = 0; k < H; k++) {
+    // Keras recurrent kernel [K][G*H] -> the interleaved vec4 layout of recurrent_step.wgsl.
+    for (let k = 0; k < K; k++) {
       for (let j = 0; j < H; j++) {
         if (G === 1) u[base + ((k >> 2) * H + j) * 4 + (k & 3)] = rec[k * GH + j]!;
         else for (let g = 0; g < G; g++) u[base + (k * H + j) * 4 + g] = rec[k * GH + g * H + j]!;
@@ -50,12 +52,18 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
       w.set(bias.subarray(0, GH), F * N + d * GH);
       // GRU reset-after keeps its recurrent bias inside the step (r * (h U + b_r)).
       if (cfg.cell === 'gru' && cfg.resetAfter) {
-        for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (H * H + j) * 4 + g] = bias[GH + g * H + j]!;
+        for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (K * H + j) * 4 + g] = bias[GH + g * H + j]!;
       }
     }
     if (cfg.peephole) {
-      const p = ws[next]!;
-      for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (H * H + H + j) * 4 + g] = p[g * H + j]!;
+      const p = ws[next++]!;
+      for (let j = 0; j < H; j++) for (let g = 0; g < 3; g++) u[base + (K * H + H + j) * 4 + g] = p[g * H + j]!;
+    }
+    if (cfg.projSize !== null) {
+      // Projection [H][K] -> [ceil(H/4)][K] vec4s, four consecutive inputs side by side (lstm_projection.wgsl).
+      const proj = ws[next]!;
+      const pBase = base + (K * H + 2 * H) * 4;
+      for (let j = 0; j < H; j++) for (let p = 0; p < K; p++) u[pBase + ((j >> 2) * K + p) * 4 + (j & 3)] = proj[j * K + p]!;
     }
   });
   return { w, u };

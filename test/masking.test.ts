@@ -142,6 +142,20 @@ const CASES: MaskCase[] = [
     },
   },
   {
+    name: 'a masked tensor concatenated with itself (one buffer copied into its own second slice)',
+    make: () => {
+      const x = input({ shape: [null, 2] });
+      const d = layers.dense({ units: 3 }).apply(layers.masking().apply(x)) as SymbolicTensor;
+      return model({ inputs: x, outputs: layers.lstm({ units: 4, ...S }).apply(layers.concatenate().apply([d, d])) });
+    },
+    inputs: (rng) => [punch(randomTensor(rng, [B, T, 2]), 0)],
+    tfjs: () => {
+      const x = tfIn(2);
+      const d = ap(tfl.layers.dense({ units: 3 }), ap(tfl.layers.masking({ maskValue: 0 }), x));
+      return { inputs: x, outputs: ap(tfl.layers.lstm({ units: 4, ...S, ...R }), ap(tfl.layers.concatenate(), [d, d])) };
+    },
+  },
+  {
     name: 'masking output itself, and masking combined with predict lengths (AND)',
     make: () => {
       const x = input({ shape: [null, 3] });

@@ -237,7 +237,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   const copy = (op: ElementwiseOp, a: Home, c: Home, y: Home, T: number, F: number) => {
     const inBuffer = op === 'copy' && a.buf === y.buf;
     const params = { T, B, F, a, c, y };
-    emit(elementwiseProgram(op, inBuffer), [P(a.buf), P(c.buf), P(y.buf)], (v) => writeElementwiseParams(v, params), elementwiseDispatch(params));
+    // In one buffer the kernel reads Y itself; A and C get another buffer (input 0's, never written),
+    // since a buffer cannot be bound read-only and writable in one dispatch.
+    const src = inBuffer ? P(inputHomes[0]!.buf) : P(a.buf);
+    emit(elementwiseProgram(op, inBuffer), [src, inBuffer ? src : P(c.buf), P(y.buf)], (v) => writeElementwiseParams(v, params), elementwiseDispatch(params));
   };
 
   // 4. Every node in order.

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  ConfigError, FormatError, InputError, type RnnError, ShapeError, UnsupportedError, WeightError, createRuntime, layers, loadPyTorchRecurrent,
+  ConfigError, FormatError, InputError, type RnnError, ShapeError, WeightError, createRuntime, loadPyTorchRecurrent,
   writeSafetensors,
 } from '../src/index.js';
 import { Rng } from './support/random.js';
@@ -103,14 +103,7 @@ describe('state_dict problems -> WeightError naming the tensor', () => {
 });
 
 describe('options', () => {
-  const coreHasProjection = 'projSize' in layers.lstm({ units: 2 }).config;
-  test.runIf(!coreHasProjection)('proj_size is not supported until the core has LSTM projections', () => {
-    const d = stateDict('LSTM');
-    d.weight_hr_l0 = { data: new Float32Array(2 * 4), shape: [2, 4] };
-    expectThrows(() => loadPyTorchRecurrent(d, { module: 'LSTM' }), UnsupportedError, 'proj_size', "'weight_hr_l0' [2, 4]");
-    expectThrows(() => loadPyTorchRecurrent(stateDict('LSTM'), { module: 'LSTM', projSize: 2 }), UnsupportedError, 'proj_size');
-  });
-  test.runIf(coreHasProjection)('proj_size: weight_hr and weight_hh shapes are checked against each other', () => {
+  test('proj_size: weight_hr and weight_hh shapes are checked against each other', () => {
     const d = stateDict('LSTM'); // hidden 4: weight_hh_l0 [16, 4]
     d.weight_hr_l0 = { data: new Float32Array(2 * 4), shape: [2, 4] };
     expectThrows(() => loadPyTorchRecurrent(d, { module: 'LSTM' }), WeightError, "'weight_hh_l0'", '[16, 2]', "'weight_hr_l0'");

@@ -32,18 +32,20 @@ export const UNIFORM_ALIGN = 256;
  */
 export class UniformArena {
   private chunks: ArrayBuffer[] = [];
+  private length = 0;
 
   /** Appends a block and returns its byte offset. `fill` writes it through a DataView. */
   add(size: number, fill: (view: DataView) => void): number {
     const block = new ArrayBuffer(Math.ceil(size / UNIFORM_ALIGN) * UNIFORM_ALIGN);
     fill(new DataView(block));
-    const offset = this.byteLength;
+    const offset = this.length;
     this.chunks.push(block);
+    this.length += block.byteLength;
     return offset;
   }
 
   get byteLength(): number {
-    return this.chunks.reduce((n, c) => n + c.byteLength, 0);
+    return this.length;
   }
 
   /** All blocks, concatenated. */

@@ -25,11 +25,18 @@ const harnessArgs = argv.filter((a, i) => a !== '--no-build' && a !== '--build-o
 process.env.XDG_RUNTIME_DIR ||= '/tmp';
 
 const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+/** HEAD when this run started: --src head bundles exactly this commit, and the records name it. */
+let headSha = 'HEAD';
+try {
+  headSha = git('rev-parse', '--short', 'HEAD');
+} catch {
+  // not a git checkout: the working tree is all there is
+}
 
 /** Which library sources the bundle holds, for the records. */
 function describeSource() {
   try {
-    const sha = git('rev-parse', '--short', 'HEAD');
+    const sha = headSha;
     if (srcMode === 'head') return `HEAD ${sha}`;
     const changed = git('status', '--porcelain', '--', 'src', 'shaders').split('\n').filter(Boolean).length;
     return changed ? `working tree on ${sha}, ${changed} file(s) in src/ or shaders/ changed` : `HEAD ${sha} (clean working tree)`;
@@ -44,8 +51,8 @@ function snapshotPlugin() {
   const snap = join(BENCH, 'results', 'tmp', 'src-head');
   rmSync(snap, { recursive: true, force: true });
   mkdirSync(snap, { recursive: true });
-  const tar = spawn('sh', ['-c', `git archive HEAD src shaders | tar -x -C "${snap}"`], { cwd: ROOT, stdio: 'inherit' });
-  if (tar.status !== 0) throw new Error('bench: git archive HEAD src shaders failed');
+  const tar = spawn('sh', ['-c', `git archive ${headSha} src shaders | tar -x -C "${snap}"`], { cwd: ROOT, stdio: 'inherit' });
+  if (tar.status !== 0) throw new Error(`bench: git archive ${headSha} src shaders failed`);
   return [{
     name: 'bench-src-head',
     enforce: 'pre',

@@ -4,6 +4,7 @@
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
 #   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
 #   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_RUNNERS, BENCH_BUDGET, BENCH_FLAGS likewise)
+# Worst case (every step at its timeout) about 7.5 minutes; typically 3 on an H100.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, cudnn-fp32.jsonl, cudnn-fp16.jsonl,
 # report.md, *.log, nvidia-smi.txt. Back here: npm run bench -- --import-gpu <that folder>.
 set -uo pipefail
@@ -22,23 +23,23 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 
 stamp "webgpu-rnn + tfjs webgpu ($CONFIGS; runners $RUNNERS)"
 : > "$OUT/ours.jsonl"
-timeout 360 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$CONFIGS" --runners "$RUNNERS" \
+timeout "${BENCH_TIMEOUT:-240}" bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$CONFIGS" --runners "$RUNNERS" \
   --budget "${BENCH_BUDGET:-4}" ${BENCH_FLAGS:-} --json --out "$OUT/ours.jsonl" > /dev/null 2> "$OUT/ours.log"
 echo "exit $?" >> "$OUT/ours.log"
 grep -E '^ +[a-z0-9-]+ +(webgpu-rnn|tfjs-webgpu)|FAILED|^webgpu-rnn bench|exit' "$OUT/ours.log" | cut -c1-220
 
 stamp "cuDNN (PyTorch)"
-timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --print-cudnn --configs "$CONFIGS" > "$OUT/cudnn-args.txt" 2>> "$OUT/cudnn.log"
+timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --print-cudnn --configs "$CONFIGS" > "$OUT/cudnn-args.txt" 2>> "$OUT/cudnn.log"
 while read -r dtype specs; do
   [ -n "$specs" ] || continue
   if [ "$dtype" = fp32 ]; then flags=(--no-tf32); else flags=(--dtype fp16); fi
   # shellcheck disable=SC2086
-  timeout 150 python3 "$kit/cudnn_rnn.py" "${flags[@]}" $specs > "$OUT/cudnn-$dtype.jsonl" 2>> "$OUT/cudnn.log"
+  timeout 75 python3 "$kit/cudnn_rnn.py" "${flags[@]}" $specs > "$OUT/cudnn-$dtype.jsonl" 2>> "$OUT/cudnn.log"
   echo "cudnn $dtype exit $?" >> "$OUT/cudnn.log"
 done < "$OUT/cudnn-args.txt"
 tail -n 3 "$OUT/cudnn.log"
 
 stamp "report"
-bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
+timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
 cat "$OUT/report.md"
 stamp "done"

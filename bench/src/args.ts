@@ -17,6 +17,7 @@ export interface Args {
   report?: string[];
   importGpu?: string;
   printCudnn: boolean;
+  docsOnly: boolean;
   list: boolean;
   help: boolean;
   /** Extra compile options for webgpu-rnn (JSON object), e.g. {"kernel":"step"}. */
@@ -48,6 +49,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   --write-docs        save the results in bench/results/<mode>.jsonl and regenerate docs/BENCHMARKS.md
   --mode NAME         label of this run's results (node, browser, gpu; default from how it runs)
   --report FILE...    print the tables of JSON-lines files (ours and cudnn_rnn.py's), run nothing
+  --docs-only         rewrite docs/BENCHMARKS.md (and README's summary) from bench/results, run nothing
   --import-gpu DIR    take the GPU machine's JSON lines from DIR into bench/results/gpu.jsonl, rewrite the docs
   --print-cudnn       print the cudnn_rnn.py arguments of the selected configs, one line per dtype
   --chrome-adapter A  browser mode: swiftshader (default) or default
@@ -84,7 +86,7 @@ function num(v: string | undefined, flag: string): number {
 export function parseArgs(argv: string[]): Args {
   const a: Args = {
     measure: { warmup: 2, runs: 20, minRuns: 3, budgetMs: 10_000 },
-    json: false, quick: false, full: false, check: true, writeDocs: false, browser: false, printCudnn: false,
+    json: false, quick: false, full: false, check: true, writeDocs: false, browser: false, printCudnn: false, docsOnly: false,
     list: false, help: false, chromeAdapter: 'swiftshader',
   };
   const explicit = new Set<string>();
@@ -123,6 +125,7 @@ export function parseArgs(argv: string[]): Args {
       }
       case '--import-gpu': a.importGpu = value(); break;
       case '--print-cudnn': a.printCudnn = true; break;
+      case '--docs-only': a.docsOnly = true; break;
       case '--chrome-adapter': a.chromeAdapter = value() ?? 'swiftshader'; break;
       case '--list': a.list = true; break;
       case '--help': case '-h': a.help = true; break;

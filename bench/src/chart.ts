@@ -2,6 +2,7 @@
  * A hand-written SVG bar chart of median ms per forward pass: one group per config, one bar per runner,
  * logarithmic axis (the runners span four orders of magnitude). No plotting dependency.
  */
+import { allConfigs } from './configs.js';
 import type { BenchRecord } from './measure.js';
 import { configsOf, formatMs, runnersOf } from './report.js';
 
@@ -48,14 +49,18 @@ export function barChart(records: BenchRecord[], title: string, subtitle: string
   // decade grid
   for (let e = lo; e <= hi; e++) {
     const gx = x(10 ** e);
-    const label = e >= 0 ? `${10 ** e} ms` : `${(10 ** e).toFixed(-e)} ms`;
+    const label = e >= 3 ? `${10 ** (e - 3)} s` : e >= 0 ? `${10 ** e} ms` : `${(10 ** e).toFixed(-e)} ms`;
     out.push(`<line x1="${gx.toFixed(1)}" y1="${top - 4}" x2="${gx.toFixed(1)}" y2="${top + plotH}" stroke="#ddd"/>`);
     out.push(`<text x="${gx.toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle" fill="#444">${label}</text>`);
   }
   let y = top;
   configs.forEach((c, ci) => {
     const g = groups[ci]!;
-    out.push(`<text x="${left - 8}" y="${(y + (g.length * (bar + gap)) / 2 + 4).toFixed(1)}" text-anchor="end" font-weight="bold">${esc(c)}</text>`);
+    const mid = y + (g.length * (bar + gap)) / 2;
+    out.push(`<text x="${left - 8}" y="${(mid + 4).toFixed(1)}" text-anchor="end" font-weight="bold">${esc(c)}</text>`);
+    const seq = timed.find((t) => t.config === c)!.seq;
+    const full = allConfigs().find((x) => x.name === c)?.spec.branches[0]?.seq;
+    if (full !== undefined && full !== seq) out.push(`<text x="${left - 8}" y="${(mid + 15).toFixed(1)}" text-anchor="end" font-size="9" fill="#666">seq ${seq}</text>`);
     for (const r of g) {
       const rec = timed.find((t) => t.config === c && t.runner === r)!;
       const w = Math.max(1, x(rec.median_ms!) - left);

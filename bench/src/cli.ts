@@ -135,6 +135,10 @@ async function main(argv: string[]): Promise<number> {
     for (const mode of [...new Set(records.map((r) => r.mode))]) say(terminalReport(records.filter((r) => r.mode === mode), mode));
     return 0;
   }
+  if (args.docsOnly) {
+    for (const f of writeDocs(root)) say(`wrote ${f}`);
+    return 0;
+  }
   if (args.importGpu) {
     const dir = resolve(args.importGpu);
     const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => join(dir, f));

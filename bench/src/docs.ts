@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { barChart } from './chart.js';
 import type { BenchRecord } from './measure.js';
 import {
-  configsOf, deviceLines, errorTable, formatMs, layerStepTable, noteLines, slowerLines, speedupTable, targetRows, targetTable, timeTable,
+  conditionLines, configsOf, deviceLines, errorTable, formatMs, layerStepTable, noteLines, slowerLines, speedupTable, targetRows, targetTable, timeTable,
 } from './report.js';
 import { readRecords } from './results.js';
 
@@ -35,10 +35,10 @@ function runLines(records: BenchRecord[]): string[] {
 }
 
 function section(records: BenchRecord[], mode: string, heading: string, chartTitle: string, chartFile: string | undefined): string {
-  const parts = [`## ${heading}`, '', 'Runs:', ...runLines(records), '', 'Devices:', ...deviceLines(records), ''];
+  const parts = [`## ${heading}`, '', 'Runs:', ...runLines(records), '', 'Devices and conditions:', ...deviceLines(records), ...conditionLines(records), ''];
   parts.push('Median (min) ms per whole forward pass, inputs uploaded and outputs read back; ⚠ marks an output that disagrees with the float64 reference.', '', timeTable(records), '');
   const s = speedupTable(records);
-  if (s) parts.push('How many times faster webgpu-rnn is (peer median ÷ webgpu-rnn median; below 1 it is slower):', '', s, '');
+  if (s) parts.push('How many times faster webgpu-rnn is (peer median ÷ webgpu-rnn median; below 1 it is slower; an f16 row compares with the peers\' f32 times):', '', s, '');
   if (mode === 'gpu') parts.push('µs per recurrent layer-step (median pass ÷ (sequence length × layers)):', '', layerStepTable(records), '');
   if (chartFile) parts.push(`![${chartTitle}: median ms per forward pass](${chartFile})`, '');
   const t = targetRows(records, mode);
@@ -64,6 +64,7 @@ The kernels are still being optimised: regenerate rather than quote old numbers.
 | headless Chromium (webgpu-rnn, tfjs webgpu) | \`npm run bench -- --browser --write-docs\` |
 | GPU machine (webgpu-rnn, tfjs webgpu, cuDNN in the same call) | \`bash bench/gpu/run.sh\` there (see \`bench/gpu/README.md\`), then \`npm run bench -- --import-gpu <folder with its .jsonl files>\` |
 | only print the tables of result files | \`npm run bench -- --report bench/results/node.jsonl\` |
+| rewrite this file from the saved results | \`npm run bench -- --docs-only\` |
 
 \`npm run bench\` installs the peers into \`bench/node_modules\` on first use (they are not dependencies of
 the library), bundles the harness with Vite and runs it. \`npm run bench -- --help\` lists the flags
@@ -141,7 +142,8 @@ export function summaryTable(root: string): string {
       const tf = peers.find((r) => r.runner === 'tfjs-webgpu')?.median_ms;
       const best = peers.sort((x, y) => x.median_ms! - y.median_ms!)[0];
       const seq = records.find((r) => r.config === c)!.seq;
-      rows.push(`| ${chartTitle} | ${c} (seq ${seq}) | ${formatMs(ours)} | ${tf === undefined ? '—' : `${formatMs(tf)} (${formatMs(tf / ours)}× ours)`} | ${best ? `${best.runner} ${formatMs(best.median_ms)}` : '—'} |`);
+      const ratio = tf === undefined ? '' : tf >= ours ? ` (webgpu-rnn ${formatMs(tf / ours)}× faster)` : ` (webgpu-rnn ${formatMs(ours / tf)}× slower)`;
+      rows.push(`| ${chartTitle} | ${c} (seq ${seq}) | ${formatMs(ours)} | ${tf === undefined ? '—' : `${formatMs(tf)}${ratio}`} | ${best ? `${best.runner} ${formatMs(best.median_ms)}` : '—'} |`);
     }
     if (rows.length) lines.push(...rows);
   }

@@ -85,18 +85,27 @@ export function layerStepTable(records: BenchRecord[]): string {
   ]));
 }
 
-/** Peer median / webgpu-rnn median per config: above 1, webgpu-rnn is faster. */
+/**
+ * Peer median / webgpu-rnn median per config: above 1, webgpu-rnn is faster. An f16 config, which no
+ * peer runs, is compared with the peers' f32 times of its twin (marked "vs f32").
+ */
 export function speedupTable(records: BenchRecord[]): string | undefined {
   const peers = runnersOf(records).filter((r) => r !== OURS);
   const rows = configsOf(records).flatMap((c) => {
     const ours = find(records, c, OURS)?.median_ms;
     if (ours === undefined) return [];
-    return [[c, ...peers.map((p) => {
-      const m = find(records, c, p)?.median_ms;
+    const cells = peers.map((p) => {
+      let m = find(records, c, p)?.median_ms;
+      let twin = '';
+      if (m === undefined && c.endsWith('-f16')) {
+        const f32 = find(records, c.slice(0, -4), p);
+        if (f32 && f32.seq === find(records, c, OURS)!.seq) { m = f32.median_ms; twin = ' vs f32'; }
+      }
       if (m === undefined) return '';
       const r = m / ours;
-      return r >= 1 ? formatRatio(r) : `**${formatRatio(r)}** (slower)`;
-    })]];
+      return r >= 1 ? `${formatRatio(r)}${twin}` : `**${formatRatio(r)}** (slower${twin})`;
+    });
+    return cells.some((x) => x) ? [[c, ...cells]] : [];
   });
   return rows.length && peers.length ? table(['config', ...peers.map((p) => `${p} ÷ ${OURS}`)], rows) : undefined;
 }
@@ -113,6 +122,19 @@ export function errorTable(records: BenchRecord[]): string {
       return x.ok === false ? `⚠ ${x.max_err.toExponential(1)} (disagrees)${at}` : `${x.max_err.toExponential(1)}${at}`;
     }),
   ]));
+}
+
+/** The webgpu-rnn sources and the machine's load while the records were taken. */
+export function conditionLines(records: BenchRecord[]): string[] {
+  const lines: string[] = [];
+  const sources = [...new Set(records.filter((r) => r.runner === OURS && r.source).map((r) => r.source!))];
+  if (sources.length) lines.push(`- webgpu-rnn sources: ${sources.join('; ')}`);
+  const loads = records.map((r) => r.load).filter((l): l is number => l !== undefined);
+  if (loads.length) {
+    lines.push(`- 1-minute load average while timing: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` +
+      ' (other processes were competing for the cores when it exceeds their count: timings are then noisy; compare runners within one run)');
+  }
+  return lines;
 }
 
 /** One line per runner: the device it ran on. */
@@ -208,6 +230,6 @@ export function terminalReport(records: BenchRecord[], mode: string): string {
   if (slower.length) parts.push('', 'webgpu-rnn slower than a peer:', ...slower);
   const notes = noteLines(records);
   if (notes.length) parts.push('', ...notes);
-  parts.push('', ...deviceLines(records));
+  parts.push('', ...deviceLines(records), ...conditionLines(records));
   return parts.join('\n');
 }

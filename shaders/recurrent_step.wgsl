@@ -1,8 +1,11 @@
 // One time step of a SimpleRNN, LSTM or GRU (reset gate after the matmul) layer, fused: the
 // recurrent matmul for all gates, plus the precomputed input projection P (bias included), the
 // activations and the state update, writing the new hidden state straight into the consumer's view.
-// A workgroup owns 64 units of R batch rows: each weight it loads serves R rows. Both directions of a
-// bidirectional layer run in the same dispatch (workgroup_id.z = direction).
+// A workgroup owns UW units of R batch rows, so each weight it loads serves R rows, and splits each
+// unit's recurrent reduction into KS slices (threads = UW * KS) whose partial sums meet in workgroup
+// memory: more threads and independent loads in flight per unit keep a GPU's memory busy (KS = 1 on
+// CPU-emulated adapters, where one thread per unit is fastest). Both directions of a bidirectional
+// layer run in the same dispatch (workgroup_id.z = direction).
 //
 // Buffers (U in vec4s, the rest in f32). K is the size of h: H, or P with an LSTM projection.
 //   U: per direction d at d * uDir: for G > 1, U[k*H + j] = unit j's gate weights for input k < K,
@@ -22,12 +25,12 @@ override ACT_G: u32 = 4u;       // candidate activation (tanh); SimpleRNN's acti
 override ACT_H: u32 = 4u;       // LSTM output activation (tanh)
 override PEEPHOLE: bool = false;
 override INPUT_FORGET: bool = false;
-override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8)
+override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
+override UW: u32 = 64u;         // units per workgroup
+override KS: u32 = 1u;          // slices of each unit's recurrent reduction
+override WGT: u32 = 64u;        // threads per workgroup, UW * KS
 
-// 64 units per workgroup: a multiple of every GPU's SIMD width, and within the compatibility-mode
-// invocation limit (128). The h tile holds 64 inputs of up to 8 rows.
-const WG: u32 = 64u;
 const MAX_R: u32 = 8u;
 
 struct Dir {
@@ -53,58 +56,74 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
 
-var<workgroup> hTile: array<f32, 512>;   // MAX_R * WG
+// Partial sums [R][KS][UW]: at most 1024 vec4s (16 KiB, the compatibility-mode limit).
+var<workgroup> part: array<vec4<f32>, 1024>;
 
 fn pre(x: f32) -> f32 {
   return clamp(x, -st.clip, st.clip);
 }
 
-@compute @workgroup_size(WG)
+@compute @workgroup_size(WGT)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let H = st.H;
   let K = st.K;
-  let j = wid.x * WG + lid.x;
+  let slice = lid.x / UW;
+  let j = wid.x * UW + lid.x % UW;
   let b0 = wid.y * R;
   let d = wid.z;
-  let live = j < H;
   let hIn = st.slotIn * st.DBK + d * st.B * K;
   let uBase = d * st.uDir;
+  var rowBase: array<u32, MAX_R>;
+  for (var r = 0u; r < R; r++) { rowBase[r] = hIn + min(b0 + r, st.B - 1u) * K; }
 
-  // acc[r] = h_prev[b0 + r] . U[:, j] for every gate at once.
+  // acc[r] = this slice's share of h_prev[b0 + r] . U[:, j], every gate at once.
   var acc: array<vec4<f32>, MAX_R>;
-  for (var k0 = 0u; k0 < K; k0 += WG) {
-    for (var r = 0u; r < R; r++) {
-      let k = k0 + lid.x;
-      var v = 0.0;
-      if (k < K && b0 + r < st.B) { v = S[hIn + (b0 + r) * K + k]; }
-      hTile[r * WG + lid.x] = v;
-    }
-    workgroupBarrier();
-    if (live) {
-      let n = min(WG, K - k0);
-      if (G == 1u) {
-        for (var q = 0u; q < (n + 3u) / 4u; q++) {
-          let u = loadU(uBase + (k0 / 4u + q) * H + j);
-          for (var r = 0u; r < R; r++) {
-            let t = r * WG + 4u * q;
-            acc[r].x += dot(vec4<f32>(hTile[t], hTile[t + 1u], hTile[t + 2u], hTile[t + 3u]), u);
-          }
-        }
-      } else {
-        for (var kk = 0u; kk < n; kk++) {
-          let u = loadU(uBase + (k0 + kk) * H + j);
-          for (var r = 0u; r < R; r++) { acc[r] += hTile[r * WG + kk] * u; }
+  if (j < H) {
+    if (G == 1u) {
+      for (var q = slice; q < (K + 3u) / 4u; q += KS) {
+        let u = loadU(uBase + q * H + j);
+        let k = 4u * q;
+        for (var r = 0u; r < R; r++) {
+          let hb = rowBase[r] + k;
+          var hv = vec4<f32>(S[hb], 0.0, 0.0, 0.0);
+          if (k + 1u < K) { hv.y = S[hb + 1u]; }
+          if (k + 2u < K) { hv.z = S[hb + 2u]; }
+          if (k + 3u < K) { hv.w = S[hb + 3u]; }
+          acc[r].x += dot(hv, u);
         }
       }
+    } else {
+      // Four independent weight loads per iteration, then their multiply-adds.
+      var k = slice;
+      for (; k + 3u * KS < K; k += 4u * KS) {
+        let u0 = loadU(uBase + k * H + j);
+        let u1 = loadU(uBase + (k + KS) * H + j);
+        let u2 = loadU(uBase + (k + 2u * KS) * H + j);
+        let u3 = loadU(uBase + (k + 3u * KS) * H + j);
+        for (var r = 0u; r < R; r++) {
+          let hb = rowBase[r] + k;
+          acc[r] += S[hb] * u0 + S[hb + KS] * u1 + S[hb + 2u * KS] * u2 + S[hb + 3u * KS] * u3;
+        }
+      }
+      for (; k < K; k += KS) {
+        let u = loadU(uBase + k * H + j);
+        for (var r = 0u; r < R; r++) { acc[r] += S[rowBase[r] + k] * u; }
+      }
     }
-    workgroupBarrier();
   }
-  if (!live) { return; }
+  for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + lid.x % UW] = acc[r]; }
+  workgroupBarrier();
 
   let di = st.dir[d];
-  for (var r = 0u; r < R; r++) {
+  // The epilogue: one (row, unit) pair per iteration, its slices summed.
+  for (var e = lid.x; e < UW * R; e += WGT) {
+    let r = e / UW;
+    let jj = e % UW;
+    let j = wid.x * UW + jj;
     let b = b0 + r;
-    if (b >= st.B) { break; }
+    if (j >= H || b >= st.B) { continue; }
+    var a = vec4<f32>(0.0);
+    for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
     let rowDB = d * st.B * H + b * H;
     let masked = st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5;
     // With PROJ, c stays and the projection kernel keeps h and writes the output.
@@ -123,7 +142,6 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
       continue;
     }
-    let a = acc[r];
     let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;
     var h = 0.0;
     if (CELL == 0u) {

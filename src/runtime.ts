@@ -67,6 +67,11 @@ export interface CompileOptions {
    * ignores it.
    */
   precision?: 'f32' | 'f16';
+  /**
+   * WebGPU: tune the kernels for a CPU-emulated adapter ('software': one thread per unit) or a GPU
+   * ('hardware': split reductions, more threads); default: from the adapter. For tests and benchmarks.
+   */
+  adapterClass?: 'software' | 'hardware';
 }
 
 /** A backend plus, for WebGPU, its device. */

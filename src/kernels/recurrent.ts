@@ -9,8 +9,6 @@ import type { RecurrentConfig } from '../graph/recurrent.js';
 import { GATES } from '../graph/recurrent.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
 
-/** Threads per workgroup in both step kernels (WG in the shaders). */
-export const STEP_WG = 64;
 
 /** Storage precision of the recurrent weights: f16 halves their memory traffic; arithmetic stays f32. */
 export type Precision = 'f32' | 'f16';
@@ -31,15 +29,39 @@ export function usesResetBeforeKernel(cfg: RecurrentConfig): boolean {
   return cfg.cell === 'gru' && !cfg.resetAfter;
 }
 
-/** Batch rows per workgroup of the step kernel: every weight loaded serves this many rows. */
-export function rowsPerWorkgroup(batch: number): number {
+/**
+ * How the step kernel splits a layer: R batch rows and UW units per workgroup, each unit's recurrent
+ * reduction in KS slices (UW * KS threads).
+ */
+export interface StepShape {
+  rows: number;
+  units: number;
+  slices: number;
+}
+
+const pow2AtLeast = (n: number, cap: number) => {
   let r = 1;
-  while (r < batch && r < 8) r *= 2;
+  while (r < n && r < cap) r *= 2;
   return r;
+};
+
+/**
+ * The step kernel's shape for a layer. A CPU-emulated adapter runs one thread per unit (64 units,
+ * up to 8 rows: every weight load serves 8 rows). A GPU gets up to 256 threads per workgroup, 16 or 32
+ * units each split into slices, so that enough workgroups and independent loads are in flight to
+ * cover memory latency even for one sequence (batch 1), and up to 4 rows share each weight load.
+ */
+export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number): StepShape {
+  if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1 };
+  const threads = Math.min(256, maxThreads);
+  const rows = pow2AtLeast(B, 4);
+  const workgroups = (uw: number) => Math.ceil(cfg.units / uw) * Math.ceil(B / rows) * D;
+  const units = workgroups(32) >= 128 ? 32 : 16;
+  return { rows, units, slices: Math.max(1, Math.floor(threads / units)) };
 }
 
 /** The fused step program for a layer's cell and activations. */
-export function stepProgram(cfg: RecurrentConfig, rows = 1, precision: Precision = 'f32'): Program {
+export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, units: 64, slices: 1 }, precision: Precision = 'f32'): Program {
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const bindings = ['read', 'read', 'read_write', 'read_write', 'uniform'] as const;
   if (usesResetBeforeKernel(cfg)) {
@@ -54,11 +76,14 @@ export function stepProgram(cfg: RecurrentConfig, rows = 1, precision: Precision
   }
   const cell = CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0, proj = cfg.projSize !== null ? 1 : 0;
+  const rows = shape.rows;
   return {
-    name: `${cfg.cell}_step ${precision} R=${rows} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${precision}`,
+    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
+    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${shape.units}:${shape.slices}:${precision}`,
     code: stepCode[precision],
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows },
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows,
+      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices,
+    },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
   };
@@ -143,9 +168,9 @@ export function writeStepParams(view: DataView, p: StepParams): void {
   w.u32(s.K, p.D * p.B * s.K, s.cBase, s.mBase);
 }
 
-export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, rows = 1): [number, number, number] {
+export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, shape: StepShape): [number, number, number] {
   if (usesResetBeforeKernel(cfg)) return [B, D, 1];
-  return [Math.ceil(cfg.units / STEP_WG), Math.ceil(B / rows), D];
+  return [Math.ceil(cfg.units / shape.units), Math.ceil(B / shape.rows), D];
 }
 
 /** Threads per workgroup of the projection kernel (WG in lstm_projection.wgsl). */

@@ -66,7 +66,7 @@ export class GpuCompiledModel implements CompiledModel {
     compiled.planOptions = {
       kernel: checkKernelChoice(options.kernel),
       precision: checkPrecision(options.precision),
-      softwareAdapter: acquired.software,
+      softwareAdapter: checkAdapterClass(options.adapterClass, acquired.software),
       maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
     };
     const device = acquired.device;
@@ -364,4 +364,11 @@ function checkPrecision(value: unknown): 'f32' | 'f16' {
   if (value === undefined || value === 'f32') return 'f32';
   if (value === 'f16') return 'f16';
   throw new ConfigError(`compile: 'precision' must be 'f32' or 'f16', got ${JSON.stringify(value)}`);
+}
+
+/** Validates compile()'s `adapterClass` option; undefined keeps what the adapter is. */
+function checkAdapterClass(value: unknown, software: boolean): boolean {
+  if (value === undefined) return software;
+  if (value === 'software' || value === 'hardware') return value === 'software';
+  throw new ConfigError(`compile: 'adapterClass' must be 'software' or 'hardware', got ${JSON.stringify(value)}`);
 }

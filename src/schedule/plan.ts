@@ -20,8 +20,8 @@ import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
-  type StepDir, fitsSequenceKernel, projectionDispatch, projectionProgram, recurrentStateLayout, rowsPerWorkgroup, sequenceDispatch,
-  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, type Precision, writeSequenceParams, writeStepParams,
+  type StepDir, fitsSequenceKernel, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
+  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -349,9 +349,9 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       };
       emit(sequenceProgram(cfg, kernel.rows, kernel.threads, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     }
-    const rows = rowsPerWorkgroup(B);
-    const program = stepProgram(cfg, rows, options.precision);
-    const workgroups = stepDispatch(cfg, B, D, rows);
+    const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
+    const program = stepProgram(cfg, shape, options.precision);
+    const workgroups = stepDispatch(cfg, B, D, shape);
     // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
     const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
     if (carry && seq && kernel.kind === 'step') copy('copy', hView(0, 0), hView(0, 0), { ...y, sT: 0, T: 1, F: O }, 1, O);

@@ -21,7 +21,7 @@ import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/mat
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, fitsSequenceKernel, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
+  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, stepShape, type Precision, usesResetBeforeKernel, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -75,13 +75,23 @@ export interface StateSlot {
 export type KernelChoice = 'auto' | 'step' | 'sequence';
 
 /** Hidden sizes up to this run as one whole-sequence dispatch under 'auto'. */
-const AUTO_SEQUENCE_MAX_UNITS = 256;
+/**
+ * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 (Dawn GL ES,
+ * docs/BENCHMARKS.md): the split step kernel wins for one or a few long sequences (configs a, b, e,
+ * f: the whole sequence in one workgroup leaves the rest of the GPU idle), the sequence kernel wins
+ * for many short-state rows (config d: 64 units, batch 32) and for GRU with the reset gate before the
+ * matmul, whose step kernel runs one workgroup per row anyway (config c).
+ */
+function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
+  if (usesResetBeforeKernel(cfg)) return cfg.units <= 256;
+  return cfg.units <= 64 && B >= 16;
+}
 
 /**
- * Picks the recurrent kernel of a layer. 'auto': the whole-sequence kernel for small hidden sizes,
- * where a dispatch per step costs more than the step's arithmetic; the step kernel otherwise. A
- * forced 'sequence' falls back to the step kernel where the layer does not fit in one workgroup, and
- * for an LSTM with a projection (projSize), which runs as the step kernel plus a projection per step.
+ * Picks the recurrent kernel of a layer: 'auto' follows sequenceWinsOnGpu on a GPU and keeps the step
+ * kernel on a CPU-emulated adapter (one workgroup runs on one core there). A forced 'sequence' falls
+ * back to the step kernel where the layer does not fit in one workgroup, and for an LSTM with a
+ * projection (projSize), which runs as the step kernel plus a projection per step.
  */
 export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: PlanOptions): { kind: 'step' | 'sequence'; rows: number; threads: number } {
   const choice = options.kernel ?? 'auto';
@@ -89,8 +99,7 @@ export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: 
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
   const fits = fitsSequenceKernel(cfg, rows, threads) && cfg.projSize === null;
-  // On a CPU-emulated adapter one workgroup runs on one core, so the whole-sequence kernel loses there.
-  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && cfg.units <= AUTO_SEQUENCE_MAX_UNITS);
+  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && sequenceWinsOnGpu(cfg, B));
   return { kind: wanted && fits ? 'sequence' : 'step', rows, threads };
 }
 

@@ -1,0 +1,53 @@
+/**
+ * Which recurrent kernel and shape a layer gets (src/schedule/plan.ts chooseRecurrentKernel and
+ * src/kernels/recurrent.ts stepShape): the rules docs/BENCHMARKS.md's H100 measurements chose.
+ * Their numerical results are checked in gpu-vs-cpu.test.ts under every variant.
+ */
+import { describe, expect, test } from 'vitest';
+import { layers } from '../src/index.js';
+import { stepShape } from '../src/kernels/recurrent.js';
+import { chooseRecurrentKernel } from '../src/schedule/plan.js';
+
+const lstm = (units: number) => layers.lstm({ units }).config;
+const gruBefore = (units: number) => layers.gru({ units, resetAfter: false }).config;
+const gpu = { softwareAdapter: false, maxThreads: 1024 };
+const cpu = { softwareAdapter: true, maxThreads: 256 };
+
+describe("kernel: 'auto'", () => {
+  test('a GPU runs one or a few long sequences on the step kernel', () => {
+    expect(chooseRecurrentKernel(lstm(128), 1, gpu).kind).toBe('step');
+    expect(chooseRecurrentKernel(lstm(256), 16, gpu).kind).toBe('step');
+    expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
+  });
+  test('a GPU runs many small-state rows and reset-before GRUs as one sequence dispatch', () => {
+    expect(chooseRecurrentKernel(lstm(64), 32, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(gruBefore(128), 1, gpu).kind).toBe('sequence');
+  });
+  test('a CPU-emulated adapter always gets the step kernel', () => {
+    expect(chooseRecurrentKernel(lstm(64), 32, cpu).kind).toBe('step');
+    expect(chooseRecurrentKernel(gruBefore(128), 1, cpu).kind).toBe('step');
+  });
+  test("a forced 'sequence' falls back to step when the layer does not fit one workgroup", () => {
+    expect(chooseRecurrentKernel(lstm(128), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(2048), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('step');
+  });
+});
+
+describe('step kernel shape', () => {
+  test('CPU-emulated: one thread per unit, 64 units, rows up to 8', () => {
+    expect(stepShape(lstm(128), 1, 1, true, 256)).toEqual({ rows: 1, units: 64, slices: 1 });
+    expect(stepShape(lstm(128), 16, 1, true, 256)).toEqual({ rows: 8, units: 64, slices: 1 });
+  });
+  test('GPU: split reductions, at most 256 threads and 4 rows, R * threads within 1024 vec4s of workgroup memory', () => {
+    for (const [H, B] of [[128, 1], [1024, 1], [512, 64], [7, 3]] as const) {
+      const s = stepShape(lstm(H), B, 1, false, 1024);
+      expect(s.units * s.slices).toBeLessThanOrEqual(256);
+      expect(s.rows).toBeLessThanOrEqual(4);
+      expect(s.rows * s.units * s.slices).toBeLessThanOrEqual(1024);
+      expect(s.slices).toBeGreaterThan(1);
+    }
+    // A device limited to 128 threads (the compatibility-mode minimum) gets 128.
+    const small = stepShape(lstm(128), 1, 1, false, 128);
+    expect(small.units * small.slices).toBeLessThanOrEqual(128);
+  });
+});

@@ -4,7 +4,7 @@
  * `webgpu` is installed. `--help` lists the flags.
  */
 import { appendFileSync, readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, selectConfigs, USAGE, type Args } from './args.js';
 import { allConfigs, findConfig, type BenchConfig } from './configs.js';
@@ -40,6 +40,7 @@ function commandLine(argv: string[]): string {
 /** Fields every record of this process gets: the sources bundled, webgpu-rnn's extra compile options, the load. */
 function annotate(r: BenchRecord): BenchRecord {
   r.load = Number(loadavg()[0]!.toFixed(2));
+  r.cores = cpus().length;
   r.source = process.env.BENCH_SOURCE ?? (typeof __BENCH_BUILD_SOURCE__ === 'string' ? __BENCH_BUILD_SOURCE__ : undefined);
   if (r.runner === 'webgpu-rnn' && Object.keys(oursCompileOptions).length) r.compile_options = JSON.stringify(oursCompileOptions);
   return r;

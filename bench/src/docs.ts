@@ -38,7 +38,7 @@ function section(records: BenchRecord[], mode: string, heading: string, chartTit
   const parts = [`## ${heading}`, '', 'Runs:', ...runLines(records), '', 'Devices and conditions:', ...deviceLines(records), ...conditionLines(records), ''];
   parts.push('Median (min) ms per whole forward pass, inputs uploaded and outputs read back; ⚠ marks an output that disagrees with the float64 reference.', '', timeTable(records), '');
   const s = speedupTable(records);
-  if (s) parts.push('How many times faster webgpu-rnn is (peer median ÷ webgpu-rnn median; below 1 it is slower; an f16 row compares with the peers\' f32 times):', '', s, '');
+  if (s) parts.push('How many times faster webgpu-rnn is than each peer (peer median ÷ webgpu-rnn median), or how many times slower; an f16 row compares with the peers\' f32 times:', '', s, '');
   if (mode === 'gpu') parts.push('µs per recurrent layer-step (median pass ÷ (sequence length × layers)):', '', layerStepTable(records), '');
   if (chartFile) parts.push(`![${chartTitle}: median ms per forward pass](${chartFile})`, '');
   const t = targetRows(records, mode);
@@ -62,7 +62,7 @@ The kernels are still being optimised: regenerate rather than quote old numbers.
 | --- | --- |
 | Node on this machine (webgpu-rnn, tfjs webgpu / wasm / cpu, onnxruntime-node CPU) | \`npm run bench -- --write-docs\` |
 | headless Chromium (webgpu-rnn, tfjs webgpu) | \`npm run bench -- --browser --write-docs\` |
-| GPU machine (webgpu-rnn, tfjs webgpu, cuDNN in the same call) | \`bash bench/gpu/run.sh\` there (see \`bench/gpu/README.md\`), then \`npm run bench -- --import-gpu <folder with its .jsonl files>\` |
+| GPU machine (webgpu-rnn, tfjs webgpu, cuDNN in the same call) | \`bash bench/gpu/run.sh\` there (see \`bench/README.md\`), then \`npm run bench -- --import-gpu <folder with its .jsonl files>\` |
 | only print the tables of result files | \`npm run bench -- --report bench/results/node.jsonl\` |
 | rewrite this file from the saved results | \`npm run bench -- --docs-only\` |
 
@@ -89,7 +89,8 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
   error is reported and a runner over the config's tolerance (1e-3 for f32, 5e-2 for f16) is flagged.
 - **cuDNN** (GPU machine only): \`.gpu-kit/cudnn_rnn.py\` (PyTorch), fp32 without TF32 for the f32
   configs and fp16 for the f16 ones, eager and CUDA-graph replay, median of 20, timed on the GPU with
-  CUDA events (no upload or read back), in the same call as webgpu-rnn. Config d is 2 x one branch.
+  CUDA events (no upload or read back), in the same call as webgpu-rnn. Config d is 2 x one branch;
+  cuDNN's GRU is the reset-after variant (config c here is reset-before, as tfjs-layers runs it).
 `;
 
 /** Writes docs/BENCHMARKS.md (and docs/benchmarks-<mode>.svg) from the saved results; returns the files written. */

@@ -45,6 +45,8 @@ export interface BenchRecord {
   compile_options?: string;
   /** The machine's 1-minute load average when the runner finished (Node side): other work competing for the cores. */
   load?: number;
+  /** CPU cores of the machine the harness ran on (Node side). */
+  cores?: number;
   /** Why the runner did not run this config. */
   skipped?: string;
   /** What went wrong when it failed. */

@@ -103,7 +103,7 @@ export function speedupTable(records: BenchRecord[]): string | undefined {
       }
       if (m === undefined) return '';
       const r = m / ours;
-      return r >= 1 ? `${formatRatio(r)}${twin}` : `**${formatRatio(r)}** (slower${twin})`;
+      return r >= 1 ? `${formatRatio(r)}${twin}` : `**${formatRatio(1 / r)} slower**${twin}`;
     });
     return cells.some((x) => x) ? [[c, ...cells]] : [];
   });
@@ -131,8 +131,10 @@ export function conditionLines(records: BenchRecord[]): string[] {
   if (sources.length) lines.push(`- webgpu-rnn sources: ${sources.join('; ')}`);
   const loads = records.map((r) => r.load).filter((l): l is number => l !== undefined);
   if (loads.length) {
-    lines.push(`- 1-minute load average while timing: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` +
-      ' (other processes were competing for the cores when it exceeds their count: timings are then noisy; compare runners within one run)');
+    const cores = records.find((r) => r.cores)?.cores;
+    const hi = Math.max(...loads);
+    lines.push(`- 1-minute load average while timing: ${Math.min(...loads).toFixed(1)} to ${hi.toFixed(1)}${cores ? ` on ${cores} cores` : ''}` +
+      (cores && hi > cores ? ' (other processes were competing for the cores: timings are noisy; compare runners within one run)' : ''));
   }
   return lines;
 }

@@ -89,7 +89,8 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
   error is reported and a runner over the config's tolerance (1e-3 for f32, 5e-2 for f16) is flagged.
 - **cuDNN** (GPU machine only): \`.gpu-kit/cudnn_rnn.py\` (PyTorch), fp32 without TF32 for the f32
   configs and fp16 for the f16 ones, eager and CUDA-graph replay, median of 20, timed on the GPU with
-  CUDA events (no upload or read back), in the same call as webgpu-rnn. Config d is 2 x one branch;
+  CUDA events (no upload or read back; PyTorch's own random weights, so not checked against the
+  reference), in the same call as webgpu-rnn. Config d is 2 x one branch;
   cuDNN's GRU is the reset-after variant (config c here is reset-before, as tfjs-layers runs it).
 `;
 

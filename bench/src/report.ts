@@ -134,7 +134,7 @@ export function conditionLines(records: BenchRecord[]): string[] {
     const cores = records.find((r) => r.cores)?.cores;
     const hi = Math.max(...loads);
     lines.push(`- 1-minute load average while timing: ${Math.min(...loads).toFixed(1)} to ${hi.toFixed(1)}${cores ? ` on ${cores} cores` : ''}` +
-      (cores && hi > cores ? ' (other processes were competing for the cores: timings are noisy; compare runners within one run)' : ''));
+      (cores && hi > 1.5 * cores ? ' (other processes were competing for the cores: timings are noisy; compare runners within one run)' : ''));
   }
   return lines;
 }

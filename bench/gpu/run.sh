@@ -38,6 +38,7 @@ while read -r dtype specs; do
   # shellcheck disable=SC2086
   timeout 60 python3 "$kit/cudnn_rnn.py" "${flags[@]}" $specs > "$OUT/cudnn-$dtype.jsonl" 2>> "$OUT/cudnn.log"
   echo "cudnn $dtype exit $?" >> "$OUT/cudnn.log"
+  sed -i "s/^{/{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", /" "$OUT/cudnn-$dtype.jsonl"  # its lines carry no date
 done < "$OUT/cudnn-args.txt"
 grep -c '"system"' "$OUT"/cudnn-*.jsonl; tail -n 2 "$OUT/cudnn.log"
 

@@ -1,5 +1,5 @@
 /** Reading and writing result files (JSON lines): ours, and cudnn_rnn.py's lines turned into records. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { allConfigs } from './configs.js';
 import type { BenchRecord } from './measure.js';
@@ -31,8 +31,7 @@ export function cudnnRecords(line: CudnnLine, date: string, command: string): Be
     .flatMap((c) => {
       const repeat = c.cudnn!.repeat ?? 1;
       const steps = c.spec.branches.reduce((s, b) => s + line.seq * b.layers.length, 0);
-      const device = `${line.device}, cuDNN ${line.cudnn} through PyTorch, ${line.dtype}${line.dtype === 'fp32' ? (line.tf32 ? ' (TF32 allowed)' : ' (no TF32)') : ''}` +
-        (repeat > 1 ? `, ${repeat} x one branch` : '');
+      const device = `${line.device}, cuDNN ${line.cudnn} through PyTorch${line.dtype === 'fp32' && line.tf32 ? ' (TF32 allowed)' : ''}`;
       return (['eager', 'graph'] as const).map((kind) => {
         const ms = (kind === 'eager' ? line.eager_ms : line.graph_ms) * repeat;
         return {
@@ -45,8 +44,10 @@ export function cudnnRecords(line: CudnnLine, date: string, command: string): Be
 }
 
 /** Records from a JSON-lines file (ours as they are, cudnn_rnn.py's converted); other lines are ignored. */
-export function readRecords(file: string, fallbackDate = new Date().toISOString()): BenchRecord[] {
+export function readRecords(file: string): BenchRecord[] {
   if (!existsSync(file)) return [];
+  // cudnn_rnn.py prints no date: bench/gpu/run.sh adds one, else the file's time stands in for it.
+  const fallbackDate = statSync(file).mtime.toISOString();
   const out: BenchRecord[] = [];
   for (const text of readFileSync(file, 'utf8').split('\n')) {
     const t = text.trim();

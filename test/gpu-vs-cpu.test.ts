@@ -4,12 +4,13 @@
  * (test/support/cases.ts explains the defaults). There is no CPU fallback here: a runtime that is not
  * on WebGPU fails every test (CI has a software adapter, lavapipe).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CompileOptions, DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
 import { type GpuCase, allCases, lengthCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
+import { failOnGpuErrors } from './support/error-scopes.js';
 
 const CASE_TIMEOUT_MS = 120_000;
 
@@ -23,22 +24,7 @@ afterAll(() => {
   rt?.dispose();
 });
 
-// Every test runs inside validation / out-of-memory / internal error scopes on the shared device; an
-// error raised by anything the test did fails it.
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-beforeEach(() => {
-  for (const f of SCOPES) rt?.device?.pushErrorScope(f);
-});
-afterEach(async () => {
-  const device = rt?.device;
-  if (!device) return;
-  const errors: string[] = [];
-  for (let i = SCOPES.length - 1; i >= 0; i--) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${SCOPES[i]}: ${e.message}`);
-  }
-  expect(errors, 'GPU errors raised during the test').toEqual([]);
-});
+failOnGpuErrors(() => rt?.device);
 
 /** Every GPU test starts here: a CPU runtime must fail, never pass by comparing CPU with CPU. */
 function gpu(): Runtime {

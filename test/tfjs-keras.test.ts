@@ -18,13 +18,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   Bidirectional, type Model, RecurrentLayer, type Runtime, type Tensor, createRuntime, input, layers, loadLayersModel,
   loadLayersModelFromFiles, model, runReference,
 } from '../src/index.js';
 import { expectClose, expectOutputsClose } from './support/compare.js';
 import { Rng } from './support/random.js';
+import { failOnGpuErrors } from './support/error-scopes.js';
 
 const DIR = join(import.meta.dirname, 'fixtures');
 const GPU_TOL = { atol: 2e-5, rtol: 1e-4 };
@@ -37,20 +38,7 @@ beforeAll(async () => {
 }, TIMEOUT_MS);
 afterAll(() => rt?.dispose());
 
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-beforeEach(() => {
-  for (const f of SCOPES) rt?.device?.pushErrorScope(f);
-});
-afterEach(async () => {
-  const device = rt?.device;
-  if (!device) return;
-  const errors: string[] = [];
-  for (let i = SCOPES.length - 1; i >= 0; i--) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${SCOPES[i]}: ${e.message}`);
-  }
-  expect(errors, 'GPU errors raised during the test').toEqual([]);
-});
+failOnGpuErrors(() => rt?.device);
 
 const KERNELS = ['step', 'sequence'] as const;
 

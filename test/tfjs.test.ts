@@ -20,12 +20,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type Model, type Runtime, type Tensor, createRuntime, loadLayersModel, loadLayersModelFromFiles, loadLayersModelFromUrl,
 } from '../src/index.js';
 import { expectOutputsClose, maxAbsError } from './support/compare.js';
 import { Rng, seedOf } from './support/random.js';
+import { failOnGpuErrors } from './support/error-scopes.js';
 
 const TOL = { atol: 2e-5, rtol: 1e-4 };
 const TIMEOUT_MS = 120_000;
@@ -39,20 +40,7 @@ beforeAll(async () => {
 
 afterAll(() => rt?.dispose());
 
-const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
-beforeEach(() => {
-  for (const f of SCOPES) rt?.device?.pushErrorScope(f);
-});
-afterEach(async () => {
-  const device = rt?.device;
-  if (!device) return;
-  const errors: string[] = [];
-  for (let i = SCOPES.length - 1; i >= 0; i--) {
-    const e = await device.popErrorScope();
-    if (e) errors.push(`${SCOPES[i]}: ${e.message}`);
-  }
-  expect(errors, 'GPU errors raised during the test').toEqual([]);
-});
+failOnGpuErrors(() => rt?.device);
 
 function gpu(): Runtime {
   expect(rt.backend, `createRuntime() fell back to '${rt.backend}' (${rt.adapterInfo}); these tests need WebGPU`).toBe('webgpu');

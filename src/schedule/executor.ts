@@ -3,7 +3,7 @@
  * encodes every dispatch of the plan into one command encoder and compute pass, submits once, and
  * reads back only the model's outputs.
  */
-import { ConfigError, DeviceLostError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
+import { ConfigError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
 import { resolveInputs } from '../graph/inputs.js';
 import { Bidirectional, Dense } from '../graph/layers.js';
 import type { Layer } from '../graph/layer.js';
@@ -349,8 +349,6 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
   }
   return { data: out, shape };
 }
-
-export { DeviceLostError };
 
 /** Validates compile()'s `kernel` option. */
 function checkKernelChoice(value: unknown): KernelChoice {

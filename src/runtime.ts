@@ -1,4 +1,4 @@
-import { DisposedError, InputError, UnsupportedError } from './errors.js';
+import { type DeviceLostError, DisposedError, InputError, UnsupportedError } from './errors.js';
 import { resolveInputs } from './graph/inputs.js';
 import { Model } from './graph/model.js';
 import type { Tensor } from './graph/tensor.js';
@@ -81,6 +81,12 @@ export interface Runtime {
   readonly adapterInfo: string;
   /** The WebGPU device, when backend is 'webgpu'. */
   readonly device: GPUDevice | undefined;
+  /**
+   * Resolves with a DeviceLostError when the GPU device is lost (a driver reset, or the caller
+   * destroying a device it passed in); never for the cpu backend. Calls made after that reject with
+   * the same error: create a new runtime and compile again.
+   */
+  readonly lost: Promise<DeviceLostError>;
   /** Uploads weights, builds pipelines and the execution plan. */
   compile(model: Model, options?: CompileOptions): Promise<CompiledModel>;
   /** Disposes every compiled model and destroys the device if the runtime created it. */
@@ -118,6 +124,7 @@ class CpuRuntime implements Runtime {
   readonly backend = 'cpu' as const;
   readonly adapterInfo = 'cpu (float64 reference)';
   readonly device = undefined;
+  readonly lost = new Promise<DeviceLostError>(() => {});
   private disposed = false;
 
   async compile(model: Model): Promise<CompiledModel> {
@@ -160,6 +167,10 @@ class GpuRuntime implements Runtime {
 
   get adapterInfo(): string {
     return this.acquired.description;
+  }
+
+  get lost(): Promise<DeviceLostError> {
+    return this.acquired.lostEvent!;
   }
 
   async compile(model: Model, options: CompileOptions = {}): Promise<CompiledModel> {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  ConfigError, DisposedError, InputError, type Model, RnnError, type Runtime, ShapeError, type SymbolicTensor, type Tensor,
+  ConfigError, DeviceLostError, DisposedError, InputError, type Model, RnnError, type Runtime, ShapeError, type SymbolicTensor, type Tensor,
   UnsupportedError, WeightError, createRuntime, input, layers, model, sequential,
 } from '../src/index.js';
 import { Rng, randomTensor } from './support/random.js';
@@ -452,5 +452,35 @@ describe('compile options and device limits on webgpu', () => {
     const units = Math.ceil(limit / 4 / 1024) + 1;
     const net = sequential([layers.dense({ units, inputShape: [1024], name: 'too_big' })]);
     await expectRejects(rt.compile(net), UnsupportedError, "'too_big'", 'maxStorageBufferBindingSize');
+  });
+});
+
+describe('device loss', () => {
+  test('a lost device resolves runtime.lost and fails later calls with DeviceLostError', async () => {
+    const owner = await createRuntime();
+    expect(owner.backend).toBe('webgpu');
+    // A device of our own, handed to a second runtime, then destroyed behind its back.
+    const gpu = (await import('webgpu')).create([]);
+    const gpuAdapter = await gpu.requestAdapter();
+    const device = await gpuAdapter!.requestDevice();
+    const rt = await createRuntime({ device });
+    const net = sequential([layers.gru({ units: 4, inputShape: [3, 2] })]);
+    const run = await rt.compile(net);
+    const x = { data: new Float32Array(6).fill(0.5), shape: [1, 3, 2] };
+    await run.predict(x);
+    device.destroy();
+    const lost = await rt.lost;
+    expect(lost).toBeInstanceOf(DeviceLostError);
+    await expectRejects(run.predict(x), DeviceLostError, 'lost');
+    rt.dispose();
+    owner.dispose();
+    // Dawn frees an instance whose JS object is collected: keep it referenced to the end.
+    expect(gpu).toBeDefined();
+  });
+
+  test('the cpu backend never reports a lost device', async () => {
+    const rt = await createRuntime({ backend: 'cpu' });
+    const winner = await Promise.race([rt.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 50))]);
+    expect(winner).toBe('alive');
   });
 });

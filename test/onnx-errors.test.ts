@@ -17,6 +17,7 @@ const noGpu: Runtime = {
   backend: 'webgpu',
   adapterInfo: 'must not be used',
   device: undefined,
+  lost: new Promise(() => {}),
   compile: () => { throw new Error('compile() was reached: validation must fail before any GPU work'); },
   dispose: () => {},
 };

@@ -11,6 +11,8 @@ export interface AcquiredDevice {
   software: boolean;
   /** Set once the device is lost; every later call fails with it. */
   lost: DeviceLostError | null;
+  /** Resolves with the same error when the device is lost (the runtime's `lost` event). */
+  lostEvent?: Promise<DeviceLostError>;
   /**
    * The GPU instance the device came from. Held on purpose: Dawn in Node frees its instance when the
    * JS object is collected, and a device that outlives it crashes the process.
@@ -88,13 +90,14 @@ function featuresOf(device: GPUDevice): AcquiredDevice['features'] {
 }
 
 function watch(acquired: AcquiredDevice): AcquiredDevice {
-  void acquired.device.lost.then((info) => {
+  acquired.lostEvent = acquired.device.lost.then((info) => {
     if (info.reason === 'destroyed' && acquired.owned) {
       acquired.lost = new DeviceLostError('the runtime was disposed and its device destroyed', 'destroyed');
-      return;
+      return acquired.lost;
     }
     acquired.lost = new DeviceLostError(`the GPU device was lost (${info.reason}): ${info.message}`, info.reason);
     console.warn(`webgpu-rnn: ${acquired.lost.message}`);
+    return acquired.lost;
   });
   return acquired;
 }

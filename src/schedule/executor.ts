@@ -140,7 +140,8 @@ export class GpuCompiledModel implements CompiledModel {
   }
 
   private checkAlive(): void {
-    if (this.acquired.lost && this.acquired.lost.reason !== 'destroyed') throw this.acquired.lost;
+    // A lost device fails every call, unless this runtime destroyed it itself (then: disposed).
+    if (this.acquired.lost && (!this.acquired.owned || this.acquired.lost.reason !== 'destroyed')) throw this.acquired.lost;
     if (this.disposed || this.acquired.lost) throw new DisposedError(`model '${this.model.name}' was disposed; compile it again`);
   }
 

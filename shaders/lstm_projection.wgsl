@@ -12,28 +12,7 @@
 // 64 threads: a multiple of every GPU's SIMD width, within the compatibility-mode limit.
 const WG: u32 = 64u;
 
-struct Dir {
-  tIn: u32,
-  yOff: u32,
-  prevYOff: u32,
-  hasPrev: u32,
-}
-
-struct Params {
-  B: u32, H: u32, GH: u32, pRow: u32,
-  slotIn: u32, DBH: u32, maskOn: u32, padZero: u32,
-  maskBase: u32, ySB: u32, uDir: u32, seqOut: u32,
-  clip: f32, aF: f32, bF: f32, aG: f32,
-  bG: f32, aH: f32, bH: f32, _pad: u32,
-  dir: array<Dir, 2>,
-  K: u32, DBK: u32, cBase: u32, mBase: u32,
-}
-
-// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
-@group(0) @binding(1) var<storage, read> P: array<f32>;
-@group(0) @binding(2) var<storage, read_write> S: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> st: Params;
+// Dir, Params and the P / S / Y / st bindings: step_params.wgsl.
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {

@@ -33,28 +33,7 @@ override WGT: u32 = 64u;        // threads per workgroup, UW * KS
 
 const MAX_R: u32 = 8u;
 
-struct Dir {
-  tIn: u32,       // time index read from P and the mask
-  yOff: u32,      // where row 0's output goes at this step
-  prevYOff: u32,  // row 0's output of the previous step (masked steps repeat it)
-  hasPrev: u32,
-}
-
-struct Params {
-  B: u32, H: u32, GH: u32, pRow: u32,
-  slotIn: u32, DBH: u32, maskOn: u32, padZero: u32,
-  maskBase: u32, ySB: u32, uDir: u32, seqOut: u32,
-  clip: f32, aF: f32, bF: f32, aG: f32,
-  bG: f32, aH: f32, bH: f32, _pad: u32,
-  dir: array<Dir, 2>,
-  K: u32, DBK: u32, cBase: u32, mBase: u32,
-}
-
-// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
-@group(0) @binding(1) var<storage, read> P: array<f32>;
-@group(0) @binding(2) var<storage, read_write> S: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> st: Params;
+// Dir, Params and the P / S / Y / st bindings: step_params.wgsl.
 
 // Partial sums [R][KS][UW]: at most 1024 vec4s (16 KiB, the compatibility-mode limit).
 var<workgroup> part: array<vec4<f32>, 1024>;

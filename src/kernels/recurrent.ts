@@ -2,6 +2,7 @@ import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
 import lstmProjectionWgsl from '../../shaders/lstm_projection.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
+import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
 import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
@@ -18,10 +19,10 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(stepWgsl);
-const gruResetBeforeCode = withWeights(gruResetBeforeWgsl);
+const stepCode = withWeights(`${stepParamsWgsl}\n${stepWgsl}`);
+const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(sequenceWgsl);
-const projectionCode = withWeights(lstmProjectionWgsl);
+const projectionCode = withWeights(`${stepParamsWgsl}\n${lstmProjectionWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */

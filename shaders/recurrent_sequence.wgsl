@@ -4,6 +4,9 @@
 // workgroup owns independent sequences: dispatch (ceil(B / R), D). For small hidden sizes, where a
 // per-step dispatch costs more than the step's arithmetic.
 //
+// Each unit's recurrent reduction is split over KS slices of threads (WGS = UL * KS), whose partial sums
+// meet in workgroup memory: more loads in flight per step than one thread per unit.
+//
 // Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
 // the c region, writes the final h to slot `finalSlot` and the final c back.
 override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before
@@ -14,13 +17,16 @@ override ACT_H: u32 = 4u;
 override PEEPHOLE: bool = false;
 override INPUT_FORGET: bool = false;
 override R: u32 = 1u;           // batch rows per workgroup
-override WGS: u32 = 64u;        // threads; each owns units lid, lid + WGS, ... (at most MAX_UPT)
+override WGS: u32 = 64u;        // threads, UL * KS
+override UL: u32 = 64u;         // unit lanes: lane l owns units l, l + UL, ... (at most MAX_UPT)
+override KS: u32 = 1u;          // slices of each unit's recurrent reduction
 
 const MAX_UPT: u32 = 4u;
 const MAX_R: u32 = 8u;
-// Capacity of one [R][H] buffer in workgroup memory; three of them (h ping-pong and GRU's r * h)
-// take 12 KiB, inside the compatibility-mode limit of 16 KiB.
-const CAP: u32 = 1024u;
+// Capacity of one [R][H] buffer in workgroup memory; three of them (h ping-pong and GRU's r * h,
+// 6 KiB) and the partial sums (512 vec4s, 8 KiB) stay inside the compatibility-mode limit of 16 KiB.
+const CAP: u32 = 512u;
+const PART: u32 = 512u;
 
 struct SeqDir {
   reverse: u32,   // reads time T-1-s at step s
@@ -45,8 +51,13 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
 
-var<workgroup> hbuf: array<f32, 2048>;   // two [R][H] buffers (2 * CAP): the current h and the next
+var<workgroup> hbuf: array<f32, 1024>;   // two [R][H] buffers (2 * CAP): the current h and the next
 var<workgroup> rh: array<f32, CAP>;
+var<workgroup> part: array<vec4<f32>, PART>;   // partial sums [MAX_UPT][R][KS][UL]
+
+fn partAt(q: u32, r: u32, slice: u32, lane: u32) -> u32 {
+  return ((q * R + r) * KS + slice) * UL + lane;
+}
 
 fn pre(x: f32) -> f32 {
   return clamp(x, -st.clip, st.clip);
@@ -60,12 +71,13 @@ fn hWrite(cur: u32, i: u32, v: f32) {
   hbuf[cur * CAP + i] = v;
 }
 
-// h . U[:, j] for R rows, from the current h buffer (or from r * h for GRU reset-before's candidate).
-fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX_R> {
+// This slice's share of h . U[:, j] for R rows (inputs k = slice, slice + KS, ...), from the current
+// h buffer or from r * h (GRU reset-before's candidate).
+fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
   let H = st.H;
   var acc: array<vec4<f32>, MAX_R>;
   if (G == 1u) {
-    for (var q = 0u; q < (H + 3u) / 4u; q++) {
+    for (var q = slice; q < (H + 3u) / 4u; q += KS) {
       let u = loadU(uBase + q * H + j);
       for (var r = 0u; r < R; r++) {
         let k = r * H + 4u * q;
@@ -77,7 +89,23 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX
       }
     }
   } else {
-    for (var k = 0u; k < H; k++) {
+    var k = slice;
+    // Four independent weight loads per iteration, then their multiply-adds.
+    for (; k + 3u * KS < H; k += 4u * KS) {
+      let u0 = loadU(uBase + k * H + j);
+      let u1 = loadU(uBase + (k + KS) * H + j);
+      let u2 = loadU(uBase + (k + 2u * KS) * H + j);
+      let u3 = loadU(uBase + (k + 3u * KS) * H + j);
+      for (var r = 0u; r < R; r++) {
+        let i = r * H + k;
+        if (fromRh) {
+          acc[r] += rh[i] * u0 + rh[i + KS] * u1 + rh[i + 2u * KS] * u2 + rh[i + 3u * KS] * u3;
+        } else {
+          acc[r] += hRead(cur, i) * u0 + hRead(cur, i + KS) * u1 + hRead(cur, i + 2u * KS) * u2 + hRead(cur, i + 3u * KS) * u3;
+        }
+      }
+    }
+    for (; k < H; k += KS) {
       let u = loadU(uBase + k * H + j);
       for (var r = 0u; r < R; r++) {
         var hk = 0.0;
@@ -89,6 +117,23 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32) -> array<vec4<f32>, MAX
   return acc;
 }
 
+// Every slice's partial sums for this lane's units into `part`.
+fn partials(cur: u32, fromRh: bool, uBase: u32, lane: u32, slice: u32, rows: u32) {
+  for (var q = 0u; q < MAX_UPT; q++) {
+    let j = lane + q * UL;
+    if (j >= st.H) { break; }
+    let a = recurrent(cur, fromRh, uBase, j, slice);
+    for (var r = 0u; r < rows; r++) { part[partAt(q, r, slice, lane)] = a[r]; }
+  }
+}
+
+// The full sum of unit lane + q * UL, row r.
+fn total(q: u32, r: u32, lane: u32) -> vec4<f32> {
+  var a = vec4<f32>(0.0);
+  for (var sl = 0u; sl < KS; sl++) { a += part[partAt(q, r, sl, lane)]; }
+  return a;
+}
+
 @compute @workgroup_size(WGS)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let H = st.H;
@@ -97,14 +142,16 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let dir = st.dir[d];
   let uBase = d * st.uDir;
   let rows = min(R, st.B - b0);
+  let lane = lid.x % UL;
+  let slice = lid.x / UL;
 
   // Load the initial state.
   var c: array<array<f32, MAX_R>, MAX_UPT>;
   var last: array<array<f32, MAX_R>, MAX_UPT>;
   var z: array<array<f32, MAX_R>, MAX_UPT>;
   for (var q = 0u; q < MAX_UPT; q++) {
-    let j = lid.x + q * WGS;
-    if (j >= H) { break; }
+    let j = lane + q * UL;
+    if (j >= H || slice != 0u) { break; }
     for (var r = 0u; r < rows; r++) {
       let row = d * st.B * H + (b0 + r) * H + j;
       hbuf[r * H + j] = S[row];
@@ -124,25 +171,29 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
     if (CELL == 3u) {
       // GRU with the reset gate before the matmul: z and r * h for every unit first.
+      partials(cur, false, uBase, lane, slice, rows);
+      workgroupBarrier();
       for (var q = 0u; q < MAX_UPT; q++) {
-        let j = lid.x + q * WGS;
-        if (j >= H) { break; }
-        let a = recurrent(cur, false, uBase, j);
+        let j = lane + q * UL;
+        if (j >= H || slice != 0u) { break; }
         for (var r = 0u; r < rows; r++) {
+          let a = total(q, r, lane);
           let pb = t * st.B * st.pRow + (b0 + r) * st.pRow + d * st.GH + j;
-          z[q][r] = activate(ACT_F, pre(P[pb] + a[r].x), st.aF, st.bF);
-          let rr = activate(ACT_F, pre(P[pb + H] + a[r].y), st.aF, st.bF);
+          z[q][r] = activate(ACT_F, pre(P[pb] + a.x), st.aF, st.bF);
+          let rr = activate(ACT_F, pre(P[pb + H] + a.y), st.aF, st.bF);
           rh[r * H + j] = rr * hRead(cur, r * H + j);
         }
       }
       workgroupBarrier();
     }
 
+    partials(cur, CELL == 3u, uBase, lane, slice, rows);
+    workgroupBarrier();
     for (var q = 0u; q < MAX_UPT; q++) {
-      let j = lid.x + q * WGS;
-      if (j >= H) { break; }
-      let a = recurrent(cur, CELL == 3u, uBase, j);
+      let j = lane + q * UL;
+      if (j >= H || slice != 0u) { break; }
       for (var r = 0u; r < rows; r++) {
+        let a = total(q, r, lane);
         let b = b0 + r;
         let hPrev = hRead(cur, r * H + j);
         let y = yStep + b * st.ySB + j;
@@ -158,13 +209,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         let pb = t * st.B * st.pRow + b * st.pRow + d * st.GH + j;
         var h = 0.0;
         if (CELL == 0u) {
-          h = activate(ACT_G, pre(P[pb] + a[r].x), st.aG, st.bG);
+          h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
         } else if (CELL == 1u) {
           let cPrev = c[q][r];
-          var zi = P[pb] + a[r].x;
-          var zf = P[pb + H] + a[r].y;
-          let zc = P[pb + 2u * H] + a[r].z;
-          var zo = P[pb + 3u * H] + a[r].w;
+          var zi = P[pb] + a.x;
+          var zf = P[pb + H] + a.y;
+          let zc = P[pb + 2u * H] + a.z;
+          var zo = P[pb + 3u * H] + a.w;
           var peep = vec4<f32>(0.0);
           if (PEEPHOLE) {
             peep = loadU(uBase + H * H + H + j);
@@ -180,12 +231,12 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
           c[q][r] = cn;
         } else if (CELL == 2u) {
           let rb = loadU(uBase + H * H + j);
-          let zz = activate(ACT_F, pre(P[pb] + a[r].x + rb.x), st.aF, st.bF);
-          let rr = activate(ACT_F, pre(P[pb + H] + a[r].y + rb.y), st.aF, st.bF);
-          let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a[r].z + rb.z)), st.aG, st.bG);
+          let zz = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
+          let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
+          let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
           h = zz * hPrev + (1.0 - zz) * cand;
         } else {
-          let cand = activate(ACT_G, pre(P[pb + 2u * H] + a[r].z), st.aG, st.bG);
+          let cand = activate(ACT_G, pre(P[pb + 2u * H] + a.z), st.aG, st.bG);
           h = z[q][r] * hPrev + (1.0 - z[q][r]) * cand;
         }
         hWrite(1u - cur, r * H + j, h);
@@ -199,8 +250,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
   // The final state, where the plan expects it.
   for (var q = 0u; q < MAX_UPT; q++) {
-    let j = lid.x + q * WGS;
-    if (j >= H) { break; }
+    let j = lane + q * UL;
+    if (j >= H || slice != 0u) { break; }
     for (var r = 0u; r < rows; r++) {
       let row = d * st.B * H + (b0 + r) * H + j;
       S[st.finalSlot * st.DBH + row] = hRead(cur, r * H + j);

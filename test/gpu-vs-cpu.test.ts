@@ -52,12 +52,14 @@ describe('GPU vs float64 reference, f16 weights', () => {
 
 // Every case runs under each recurrent kernel variant: one fused dispatch per time step, and the
 // whole sequence in one dispatch (layers too large for one workgroup fall back to the step kernel).
-// The step kernel also runs with the shape it takes on a GPU (split reductions, 16-32 units and up to
-// 4 rows per workgroup), forced here since CI's adapter is CPU-emulated.
+// Both kernels also run with the shapes they take on a GPU (reductions split over several threads per
+// unit; the step kernel with 16-32 units and up to 4 rows per workgroup), forced here since CI's
+// adapter is CPU-emulated.
 const VARIANTS: { label: string; options: CompileOptions }[] = [
   { label: 'step kernel', options: { kernel: 'step' } },
   { label: 'step kernel, GPU shape', options: { kernel: 'step', adapterClass: 'hardware' } },
   { label: 'sequence kernel', options: { kernel: 'sequence' } },
+  { label: 'sequence kernel, GPU shape', options: { kernel: 'sequence', adapterClass: 'hardware' } },
 ];
 for (const { label, options } of VARIANTS) {
   describe(`GPU vs float64 reference, ${label}`, () => {

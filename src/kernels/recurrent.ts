@@ -196,33 +196,50 @@ export function projectionDispatch(cfg: RecurrentConfig, B: number, D: number): 
   return [Math.ceil(hiddenOutSize(cfg) / PROJECTION_WG), B, D];
 }
 
-/** Most units one thread of the whole-sequence kernel owns (MAX_UPT in the shader). */
-const SEQ_MAX_UNITS_PER_THREAD = 4;
+/** Most units one lane of the whole-sequence kernel owns (MAX_UPT in the shader). */
+const SEQ_MAX_UNITS_PER_LANE = 4;
 /** Capacity, in floats, of one [R][H] workgroup buffer of the whole-sequence kernel (CAP). */
-const SEQ_CAP = 1024;
+const SEQ_CAP = 512;
+/** Capacity, in vec4s, of the partial sums [units per lane][R][KS][UL] (PART). */
+const SEQ_PART = 512;
 
-/** Whether the whole-sequence kernel can run a layer with this many rows per workgroup and threads. */
-export function fitsSequenceKernel(cfg: RecurrentConfig, rows: number, threads: number): boolean {
-  return cfg.units <= SEQ_MAX_UNITS_PER_THREAD * threads && cfg.units * rows <= SEQ_CAP;
+/** How the whole-sequence kernel spreads a layer: UL unit lanes times KS reduction slices. */
+export interface SequenceShape {
+  lanes: number;
+  slices: number;
 }
 
-/** Threads per workgroup of the whole-sequence kernel: enough for one unit each, within the device limit. */
-export function sequenceThreads(cfg: RecurrentConfig, maxThreads: number): number {
-  let t = 64;
-  while (t < cfg.units && t * 2 <= Math.min(256, maxThreads)) t *= 2;
-  return t;
+/**
+ * The whole-sequence kernel's shape, or null when the layer does not fit one workgroup. A CPU-emulated
+ * adapter gets one thread per unit; a GPU as many reduction slices as workgroup memory and the
+ * device's thread limit allow (up to 512 threads), to keep more loads in flight per step.
+ */
+export function sequenceShape(cfg: RecurrentConfig, rows: number, maxThreads: number, software: boolean): SequenceShape | null {
+  const H = cfg.units;
+  const limit = Math.min(software ? 256 : 512, maxThreads);
+  let lanes = 64;
+  while (lanes < H && lanes * 2 <= Math.min(256, limit)) lanes *= 2;
+  const perLane = Math.ceil(H / lanes);
+  if (perLane > SEQ_MAX_UNITS_PER_LANE || H * rows > SEQ_CAP || perLane * rows * lanes > SEQ_PART) return null;
+  let slices = 1;
+  while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART) slices *= 2;
+  return { lanes, slices };
 }
 
 /** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
-export function sequenceProgram(cfg: RecurrentConfig, rows: number, threads: number, precision: Precision = 'f32'): Program {
+export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  const threads = shape.lanes * shape.slices;
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} WG=${threads} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${threads}:${precision}`,
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
     code: sequenceCode[precision],
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows, WGS: threads },
+    constants: {
+      CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows,
+      WGS: threads, UL: shape.lanes, KS: shape.slices,
+    },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: 128,
   };

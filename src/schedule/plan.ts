@@ -20,8 +20,8 @@ import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
-  type StepDir, fitsSequenceKernel, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  sequenceProgram, sequenceThreads, stepDispatch, stepProgram, stepShape, type Precision, usesResetBeforeKernel, writeSequenceParams, writeStepParams,
+  type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
+  sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, usesResetBeforeKernel, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -93,14 +93,15 @@ function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
  * back to the step kernel where the layer does not fit in one workgroup, and for an LSTM with a
  * projection (projSize), which runs as the step kernel plus a projection per step.
  */
-export function chooseRecurrentKernel(cfg: RecurrentConfig, B: number, options: PlanOptions): { kind: 'step' | 'sequence'; rows: number; threads: number } {
+export function chooseRecurrentKernel(
+  cfg: RecurrentConfig, B: number, options: PlanOptions,
+): { kind: 'step' } | { kind: 'sequence'; rows: number; shape: SequenceShape } {
   const choice = options.kernel ?? 'auto';
-  const threads = sequenceThreads(cfg, options.maxThreads ?? 128);
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
-  const fits = fitsSequenceKernel(cfg, rows, threads) && cfg.projSize === null;
+  const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) : null;
   const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && sequenceWinsOnGpu(cfg, B));
-  return { kind: wanted && fits ? 'sequence' : 'step', rows, threads };
+  return wanted && shape ? { kind: 'sequence', rows, shape } : { kind: 'step' };
 }
 
 export interface PlanOptions {
@@ -356,7 +357,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
         B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
         dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * O })),
       };
-      emit(sequenceProgram(cfg, kernel.rows, kernel.threads, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
+      emit(sequenceProgram(cfg, kernel.rows, kernel.shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     }
     const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
     const program = stepProgram(cfg, shape, options.precision);

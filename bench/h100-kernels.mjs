@@ -7,6 +7,7 @@ const lines = (f) => readFileSync(new URL(f, dir), 'utf8').split('\n').filter(Bo
 const run1 = lines('run1-ours-and-tfjs.jsonl');
 const step = lines('run2-kernel-step.jsonl');
 const seq = lines('run2-kernel-sequence.jsonl');
+const seq2 = lines('run3-kernel-sequence-split.jsonl');
 const cudnn = [...lines('cudnn-fp32.jsonl'), ...lines('cudnn-fp16.jsonl')];
 
 const configs = [...new Set(step.map((r) => r.config))];
@@ -26,18 +27,18 @@ const cudnnEager = (c) => {
   const cu = cudnnFor({ ...shapes[c], precision: 'f32' }).find((x) => (c === 'c' ? x.cell === 'gru' : x.cell === 'lstm'));
   return c === 'd' ? 2 * cu.eager_ms : cu.eager_ms;
 };
-/** The faster of the two kernel variants of run 2 (what 'auto' picks). */
-const best = (c) => Math.min(find(step, c, 'webgpu-rnn').median_ms, find(seq, c, 'webgpu-rnn')?.median_ms ?? Infinity);
+/** What 'auto' runs now: the split sequence kernel (run 3) where it ran, else the split step kernel (run 2). */
+const best = (c) => find(seq2, c, 'webgpu-rnn')?.median_ms ?? find(step, c, 'webgpu-rnn').median_ms;
 const rows = configs.map((config) => {
   const base = config.replace('-f16', '');
-  const s = find(step, config, 'webgpu-rnn'), q = find(seq, config, 'webgpu-rnn');
+  const s = find(step, config, 'webgpu-rnn'), q = find(seq, config, 'webgpu-rnn'), q2 = find(seq2, config, 'webgpu-rnn');
   const old = find(run1, config, 'webgpu-rnn'), tf = find(run1, config, 'tfjs-webgpu');
   const cu = cudnnFor({ ...shapes[base], precision: s.precision }).find((c) => (base === 'c' ? c.cell === 'gru' : c.cell === 'lstm'));
   const perStep = ['e', 'f'].includes(base);
   const v = (r) => (r ? (perStep ? r.us_per_layer_step : r.median_ms) : undefined);
   const cuV = cu ? (perStep ? cu.eager_us_per_layer_step : base === 'd' ? 2 * cu.eager_ms : cu.eager_ms) : undefined;
   const cuG = cu ? (perStep ? cu.graph_us_per_layer_step : base === 'd' ? 2 * cu.graph_ms : cu.graph_ms) : undefined;
-  return `| ${config} | ${perStep ? 'µs / layer-step' : 'ms / pass'} | ${fmt(v(old))} | ${fmt(v(s))} | ${fmt(v(q))} | ${fmt(v(tf))} | ${fmt(cuV)} | ${fmt(cuG)} |`;
+  return `| ${config} | ${perStep ? 'µs / layer-step' : 'ms / pass'} | ${fmt(v(old))} | ${fmt(v(s))} | ${fmt(v(q))} | ${fmt(v(q2))} | ${fmt(v(tf))} | ${fmt(cuV)} | ${fmt(cuG)} |`;
 });
 const doc = `# webgpu-rnn on an H100: recurrent kernel variants
 
@@ -49,17 +50,19 @@ Device: ${step[0].device} (Dawn's OpenGL ES backend at the compatibility feature
 cuDNN: ${cudnn[0].device}, cuDNN ${cudnn[0].cudnn} through PyTorch, fp32 without TF32 (fp16 for the f16 rows),
 timed on the GPU with CUDA events (no upload or read back); d is two LSTM branches, so twice one branch.
 
-Two calls on the same kind of machine, on ${step[0].date.slice(0, 10)}:
+Three calls on the same kind of machine, on ${step[0].date.slice(0, 10)}:
 1. \`bash bench/gpu/run.sh\` (sources ${run1[0].source}): webgpu-rnn with the first kernels (sequence
    kernel for hidden sizes up to 256, one thread per unit in the step kernel), tfjs-layers 4.22 webgpu on the
    same Dawn adapter, and \`cudnn_rnn.py\`, in the same call.
 2. \`bash .gpu-kit/run.sh node bench/dist/cli.js --mode gpu --runners webgpu-rnn --budget 2 --json --configs all --ours-options '{"kernel":"step"}'\`
    and the same with \`'{"kernel":"sequence"}'\` for a-d (sources ${step[0].source}): the split step kernel
    (up to 256 threads per workgroup, each unit's reduction over 8-16 threads) against the whole-sequence kernel.
-   \`kernel: 'auto'\` now picks, per layer, the faster of the two here: step for a, b, e, f; sequence for c and d.
+3. The same command with \`'{"kernel":"sequence"}'\` after the whole-sequence kernel got the same split
+   reduction (sources ${seq2[0].source}). \`kernel: 'auto'\` now runs hidden sizes up to 256 on it (a-d)
+   and larger ones on the split step kernel (e, f).
 
-| config | unit | webgpu-rnn, first kernels | webgpu-rnn, split step kernel | webgpu-rnn, sequence kernel | tfjs webgpu | cuDNN eager | cuDNN CUDA graph |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| config | unit | webgpu-rnn, first kernels (1) | split step kernel (2) | sequence kernel (2) | split sequence kernel (3) | tfjs webgpu (1) | cuDNN eager (1) | cuDNN CUDA graph (1) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 Configs (issue 4): a LSTM 2 layers in 32 hidden 128 batch 1 seq 256; b LSTM 2 layers in 64 hidden 256
@@ -78,16 +81,16 @@ f LSTM H=512 B=64. \`-f16\`: recurrent weights stored as f16 (arithmetic f32).
   we measure 11 µs per layer-step. cuDNN's whole pass is 1.1 ms eager.
 - **One workgroup per sequence.** The whole-sequence kernel avoids the dispatches but runs a sequence
   in one workgroup (WebGPU has no grid-wide barrier, and spinning on other workgroups is not allowed):
-  one SM streams the whole recurrent matrix from L2 every step, one thread per unit, so it is
-  latency-bound (27 µs per step for a). It wins only with many rows (d) or when the step kernel itself is
-  one workgroup per row (reset-before GRU, c).
+  one SM streams the whole recurrent matrix from L2 every step. With one thread per unit it was
+  latency-bound (27 µs per step for a); split over up to 512 threads it takes ${fmt(find(seq2, 'a', 'webgpu-rnn').us_per_layer_step)} µs per layer-step on a,
+  still several times what one SM's share of L2 bandwidth would allow (256 KB of f32 weights per step).
 - **Large hidden sizes.** e and f are memory-latency bound in the split step kernel (41.6 µs per step
   for e: 16 MB of f32 weights per step); f16 weights did not help yet, which points at latency, not
   bandwidth.
-- Not done yet, and what it would buy: splitting the whole-sequence kernel's reduction over more threads
-  (the same change that took e from 216 to 42 µs per step), wavefront packing of stacked layers and of
-  independent branches into shared dispatches, subgroup reductions, and keeping f16 weights in registers
-  or workgroup memory across steps.
+- f16 weights do not help yet (the unpacking costs more than the halved traffic saves in these kernels).
+- Not done yet, and what it would buy: wavefront packing of stacked layers and of independent branches
+  into shared dispatches or workgroups, subgroup reductions, and keeping weights in registers or
+  workgroup memory across steps.
 `;
 writeFileSync(new URL('../docs/BENCHMARKS-H100-KERNELS.md', import.meta.url), doc);
 console.log(doc);

@@ -14,14 +14,13 @@ const gpu = { softwareAdapter: false, maxThreads: 1024 };
 const cpu = { softwareAdapter: true, maxThreads: 256 };
 
 describe("kernel: 'auto'", () => {
-  test('a GPU runs one or a few long sequences on the step kernel', () => {
-    expect(chooseRecurrentKernel(lstm(128), 1, gpu).kind).toBe('step');
-    expect(chooseRecurrentKernel(lstm(256), 16, gpu).kind).toBe('step');
-    expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
-  });
-  test('a GPU runs many small-state rows and reset-before GRUs as one sequence dispatch', () => {
+  test('a GPU runs hidden sizes up to 256 as one sequence dispatch, larger ones a dispatch per step', () => {
+    expect(chooseRecurrentKernel(lstm(128), 1, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(256), 16, gpu).kind).toBe('sequence');
     expect(chooseRecurrentKernel(lstm(64), 32, gpu).kind).toBe('sequence');
     expect(chooseRecurrentKernel(gruBefore(128), 1, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(512), 1, gpu).kind).toBe('step');
+    expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
   });
   test('a CPU-emulated adapter always gets the step kernel', () => {
     expect(chooseRecurrentKernel(lstm(64), 32, cpu).kind).toBe('step');
@@ -30,6 +29,15 @@ describe("kernel: 'auto'", () => {
   test("a forced 'sequence' falls back to step when the layer does not fit one workgroup", () => {
     expect(chooseRecurrentKernel(lstm(128), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('sequence');
     expect(chooseRecurrentKernel(lstm(2048), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('step');
+  });
+  test('on a GPU the sequence kernel splits each reduction over several threads, within workgroup memory', () => {
+    for (const H of [64, 128, 256]) {
+      const k = chooseRecurrentKernel(lstm(H), 1, gpu);
+      expect(k.kind).toBe('sequence');
+      if (k.kind !== 'sequence') continue;
+      expect(k.shape.slices).toBeGreaterThan(1);
+      expect(Math.ceil(H / k.shape.lanes) * k.rows * k.shape.slices * k.shape.lanes).toBeLessThanOrEqual(512);
+    }
   });
 });
 

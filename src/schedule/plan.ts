@@ -21,7 +21,7 @@ import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/mat
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, usesResetBeforeKernel, writeSequenceParams, writeStepParams,
+  sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -77,14 +77,12 @@ export type KernelChoice = 'auto' | 'step' | 'sequence';
 /** Hidden sizes up to this run as one whole-sequence dispatch under 'auto'. */
 /**
  * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 (Dawn GL ES,
- * docs/BENCHMARKS.md): the split step kernel wins for one or a few long sequences (configs a, b, e,
- * f: the whole sequence in one workgroup leaves the rest of the GPU idle), the sequence kernel wins
- * for many short-state rows (config d: 64 units, batch 32) and for GRU with the reset gate before the
- * matmul, whose step kernel runs one workgroup per row anyway (config c).
+ * docs/BENCHMARKS-H100-KERNELS.md): with its reduction split over threads, the sequence kernel beats a
+ * dispatch per step on configs a-d (hidden 64-256, batch 1-32); larger hidden sizes, which leave one
+ * workgroup per sequence with too much work per step, keep the step kernel.
  */
-function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
-  if (usesResetBeforeKernel(cfg)) return cfg.units <= 256;
-  return cfg.units <= 64 && B >= 16;
+function sequenceWinsOnGpu(cfg: RecurrentConfig): boolean {
+  return cfg.units <= 256;
 }
 
 /**
@@ -100,7 +98,7 @@ export function chooseRecurrentKernel(
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) : null;
-  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && sequenceWinsOnGpu(cfg, B));
+  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && sequenceWinsOnGpu(cfg));
   return wanted && shape ? { kind: 'sequence', rows, shape } : { kind: 'step' };
 }
 

@@ -18,7 +18,7 @@ import { buildPlan } from '../src/schedule/plan.js';
 import { type Cell, CELLS, DEFAULT_TOL, randomizeWeights, rnn } from './support/cases.js';
 import { expectClose } from './support/compare.js';
 import { Rng, randomTensor, seedOf } from './support/random.js';
-import { chunkSizes, list, row, sliceTime, useGpu } from './support/seq.js';
+import { chunkSizes, joinTime, list, row, sliceTime, useGpu } from './support/seq.js';
 
 const { gpu, cpu } = useGpu();
 const CPU_TOL = { atol: 1e-6, rtol: 1e-6 };
@@ -83,28 +83,13 @@ async function checkChunked(rt: Runtime, m: Model, xs: Tensor[], pattern: number
     const whole = runReference(m, xs);
     whole.forEach((w, i) => {
       if (w.shape.length !== 3) return;
-      const joined = joinParts(parts.map((p) => p[i]!));
+      const joined = joinTime(parts.map((p) => p[i]!));
       expectClose(joined, w, tol);
     });
     s.dispose();
   } finally {
     run.dispose();
   }
-}
-
-function joinParts(parts: Tensor[]): Tensor {
-  const [B, , F] = parts[0]!.shape as [number, number, number];
-  const T = parts.reduce((n, p) => n + p.shape[1]!, 0);
-  const data = new Float32Array(B * T * F);
-  for (let b = 0; b < B; b++) {
-    let t = 0;
-    for (const p of parts) {
-      const C = p.shape[1]!;
-      data.set(p.data.subarray(b * C * F, (b + 1) * C * F), (b * T + t) * F);
-      t += C;
-    }
-  }
-  return { data, shape: [B, T, F] };
 }
 
 const PATTERNS: number[][] = [[13], [1], [3, 5], [4], [2, 7, 1]];

@@ -356,23 +356,24 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
         dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * O })),
       };
       emit(sequenceProgram(cfg, kernel.rows, kernel.shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
-    }
-    const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
-    const program = stepProgram(cfg, shape, options.precision);
-    const workgroups = stepDispatch(cfg, B, D, shape);
-    // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
-    const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
-    if (carry && seq && kernel.kind === 'step') copy('copy', hView(0, 0), hView(0, 0), { ...y, sT: 0, T: 1, F: O }, 1, O);
-    for (let s = 0; s < T && kernel.kind === 'step'; s++) {
-      const dirParams: StepDir[] = dirs.map((l, d) => ({
-        tIn: l.config.goBackwards ? T - 1 - s : s,
-        yOff: y.base + d * O + (seq ? tOut(d, s) * y.sT : 0),
-        prevYOff: s > 0 ? y.base + d * O + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
-        hasPrev: s > 0 || carry,
-      }));
-      const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
-      emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
-      if (projection) emit(projection, buffersOf, (v) => writeStepParams(v, params), projectionDispatch(cfg, B, D));
+    } else {
+      const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
+      const program = stepProgram(cfg, shape, options.precision);
+      const workgroups = stepDispatch(cfg, B, D, shape);
+      // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
+      const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
+      if (carry && seq) copy('copy', hView(0, 0), hView(0, 0), { ...y, sT: 0, T: 1, F: O }, 1, O);
+      for (let s = 0; s < T; s++) {
+        const dirParams: StepDir[] = dirs.map((l, d) => ({
+          tIn: l.config.goBackwards ? T - 1 - s : s,
+          yOff: y.base + d * O + (seq ? tOut(d, s) * y.sT : 0),
+          prevYOff: s > 0 ? y.base + d * O + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
+          hasPrev: s > 0 || carry,
+        }));
+        const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
+        emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
+        if (projection) emit(projection, buffersOf, (v) => writeStepParams(v, params), projectionDispatch(cfg, B, D));
+      }
     }
 
     if (merge) {

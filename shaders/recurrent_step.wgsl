@@ -6,6 +6,10 @@
 // memory: more threads and independent loads in flight per unit keep a GPU's memory busy (KS = 1 on
 // CPU-emulated adapters, where one thread per unit is fastest). Both directions of a bidirectional
 // layer run in the same dispatch (workgroup_id.z = direction).
+// STAGE (CPU-emulated adapters, KS = 1): the R rows of h_prev are first copied into workgroup memory
+// as vec4s, tile by tile, and the reduction reads them from there. On llvmpipe every storage-buffer
+// load whose address is not a compile-time constant runs as a per-invocation scalar loop with a bounds
+// check, while a workgroup vec4 load costs about one such load for four values: this halves a step.
 //
 // Buffers (U in vec4s, the rest in f32). K is the size of h: H, or P with an LSTM projection.
 //   U: per direction d at d * uDir: for G > 1, U[k*H + j] = unit j's gate weights for input k < K,
@@ -30,12 +34,15 @@ override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_
 override UW: u32 = 64u;         // units per workgroup
 override KS: u32 = 1u;          // slices of each unit's recurrent reduction
 override WGT: u32 = 64u;        // threads per workgroup, UW * KS
+override STAGE: bool = false;   // stage h_prev in workgroup memory (KS = 1 only)
+override TILE4: u32 = 128u;     // with STAGE: vec4s of one row's h per tile, 1024 / R
 
 const MAX_R: u32 = 8u;
 
 // Dir, Params and the P / S / Y / st bindings: step_params.wgsl.
 
-// Partial sums [R][KS][UW]: at most 1024 vec4s (16 KiB, the compatibility-mode limit).
+// Partial sums [R][KS][UW], and with STAGE first the h tiles [R][TILE4]: at most 1024 vec4s (16 KiB,
+// the compatibility-mode limit).
 var<workgroup> part: array<vec4<f32>, 1024>;
 
 fn pre(x: f32) -> f32 {
@@ -57,7 +64,57 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
   // acc[r] = this slice's share of h_prev[b0 + r] . U[:, j], every gate at once.
   var acc: array<vec4<f32>, MAX_R>;
-  if (j < H) {
+  if (STAGE) {
+    // Tiles of TILE4 vec4s of every row's h (zero past K) in part[r * TILE4 + q].
+    let K4 = (K + 3u) / 4u;
+    for (var t0 = 0u; t0 < K4; t0 += TILE4) {
+      let n4 = min(TILE4, K4 - t0);
+      workgroupBarrier();
+      for (var e = lid.x; e < R * TILE4; e += WGT) {
+        let q = e % TILE4;
+        let k = 4u * (t0 + q);
+        var v = vec4<f32>(0.0);
+        if (q < n4) {
+          let hb = hIn + min(b0 + e / TILE4, st.B - 1u) * K + k;
+          v.x = S[hb];
+          if (k + 1u < K) { v.y = S[hb + 1u]; }
+          if (k + 2u < K) { v.z = S[hb + 2u]; }
+          if (k + 3u < K) { v.w = S[hb + 3u]; }
+        }
+        part[e] = v;
+      }
+      workgroupBarrier();
+      if (j < H) {
+        if (G == 1u) {
+          for (var q = 0u; q < n4; q++) {
+            let u = loadU(uBase + (t0 + q) * H + j);
+            for (var r = 0u; r < R; r++) { acc[r].x += dot(part[r * TILE4 + q], u); }
+          }
+        } else {
+          // Whole quads of inputs, then (last tile) the K % 4 inputs left, whose h lanes past K are 0.
+          let full = min(n4, K / 4u - min(K / 4u, t0));
+          for (var q = 0u; q < full; q++) {
+            let k = 4u * (t0 + q);
+            let u0 = loadU(uBase + k * H + j);
+            let u1 = loadU(uBase + (k + 1u) * H + j);
+            let u2 = loadU(uBase + (k + 2u) * H + j);
+            let u3 = loadU(uBase + (k + 3u) * H + j);
+            for (var r = 0u; r < R; r++) {
+              let hv = part[r * TILE4 + q];
+              acc[r] += hv.x * u0 + hv.y * u1 + hv.z * u2 + hv.w * u3;
+            }
+          }
+          if (full < n4) {
+            let k = 4u * (t0 + full);
+            for (var i = 0u; k + i < K; i++) {
+              let u = loadU(uBase + (k + i) * H + j);
+              for (var r = 0u; r < R; r++) { acc[r] += part[r * TILE4 + full][i] * u; }
+            }
+          }
+        }
+      }
+    }
+  } else if (j < H) {
     if (G == 1u) {
       for (var q = slice; q < (K + 3u) / 4u; q += KS) {
         let u = loadU(uBase + q * H + j);
@@ -90,75 +147,90 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
     }
   }
-  for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + lid.x % UW] = acc[r]; }
-  workgroupBarrier();
+  if (KS == 1u) {
+    // One thread per unit: its sums are complete, and no partials need to meet.
+    if (j < H) {
+      for (var r = 0u; r < R; r++) {
+        if (b0 + r < st.B) { finish(d, b0 + r, j, acc[r], hIn, uBase); }
+      }
+    }
+  } else {
+    for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + lid.x % UW] = acc[r]; }
+    workgroupBarrier();
+    // One (row, unit) pair per iteration, its slices summed.
+    for (var e = lid.x; e < UW * R; e += WGT) {
+      let r = e / UW;
+      let jj = e % UW;
+      let jo = wid.x * UW + jj;
+      if (jo >= H || b0 + r >= st.B) { continue; }
+      var a = vec4<f32>(0.0);
+      for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
+      finish(d, b0 + r, jo, a, hIn, uBase);
+    }
+  }
+}
 
+// The epilogue for row b, unit j of direction d, given its recurrent sums a (every gate): activations,
+// state update, output.
+fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32) {
+  let H = st.H;
+  let K = st.K;
   let di = st.dir[d];
-  // The epilogue: one (row, unit) pair per iteration, its slices summed.
-  for (var e = lid.x; e < UW * R; e += WGT) {
-    let r = e / UW;
-    let jj = e % UW;
-    let j = wid.x * UW + jj;
-    let b = b0 + r;
-    if (j >= H || b >= st.B) { continue; }
-    var a = vec4<f32>(0.0);
-    for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
-    let rowDB = d * st.B * H + b * H;
-    let masked = st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5;
-    // With PROJ, c stays and the projection kernel keeps h and writes the output.
-    if (PROJ && masked) { continue; }
-    // Without PROJ, K = H: h and c rows line up.
-    let hOut = (1u - st.slotIn) * st.DBK + d * st.B * K + b * K;
-    let hPrev = S[hIn + b * K + j];
-    let y = di.yOff + b * st.ySB + j;
-    if (masked) {
-      // A masked step keeps the state and repeats the previous output (or writes zeros).
-      S[hOut + j] = hPrev;
-      if (st.seqOut != 0u) {
-        var carried = 0.0;
-        if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
-        Y[y] = carried;
-      }
-      continue;
+  let rowDB = d * st.B * H + b * H;
+  let masked = st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5;
+  // With PROJ, c stays and the projection kernel keeps h and writes the output.
+  if (PROJ && masked) { return; }
+  // Without PROJ, K = H: h and c rows line up.
+  let hOut = (1u - st.slotIn) * st.DBK + d * st.B * K + b * K;
+  let hPrev = S[hIn + b * K + j];
+  let y = di.yOff + b * st.ySB + j;
+  if (masked) {
+    // A masked step keeps the state and repeats the previous output (or writes zeros).
+    S[hOut + j] = hPrev;
+    if (st.seqOut != 0u) {
+      var carried = 0.0;
+      if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
+      Y[y] = carried;
     }
-    let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;
-    var h = 0.0;
-    if (CELL == 0u) {
-      h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
-    } else if (CELL == 1u) {
-      let cIdx = st.cBase + rowDB + j;
-      let cPrev = S[cIdx];
-      var zi = P[pb] + a.x;
-      var zf = P[pb + H] + a.y;
-      let zc = P[pb + 2u * H] + a.z;
-      var zo = P[pb + 3u * H] + a.w;
-      var peep = vec4<f32>(0.0);
-      if (PEEPHOLE) {
-        peep = loadU(uBase + K * H + H + j);
-        zi += peep.x * cPrev;
-        zf += peep.y * cPrev;
-      }
-      let i = activate(ACT_F, pre(zi), st.aF, st.bF);
-      var f = 1.0 - i;
-      if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
-      let cand = activate(ACT_G, pre(zc), st.aG, st.bG);
-      let c = f * cPrev + i * cand;
-      zo += peep.z * c;
-      let o = activate(ACT_F, pre(zo), st.aF, st.bF);
-      h = o * activate(ACT_H, c, st.aH, st.bH);
-      S[cIdx] = c;
-    } else {
-      let rb = loadU(uBase + K * H + j);
-      let z = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
-      let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
-      let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
-      h = z * hPrev + (1.0 - z) * cand;
+    return;
+  }
+  let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;
+  var h = 0.0;
+  if (CELL == 0u) {
+    h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
+  } else if (CELL == 1u) {
+    let cIdx = st.cBase + rowDB + j;
+    let cPrev = S[cIdx];
+    var zi = P[pb] + a.x;
+    var zf = P[pb + H] + a.y;
+    let zc = P[pb + 2u * H] + a.z;
+    var zo = P[pb + 3u * H] + a.w;
+    var peep = vec4<f32>(0.0);
+    if (PEEPHOLE) {
+      peep = loadU(uBase + K * H + H + j);
+      zi += peep.x * cPrev;
+      zf += peep.y * cPrev;
     }
-    if (PROJ) {
-      S[st.mBase + rowDB + j] = h;
-    } else {
-      S[hOut + j] = h;
-      Y[y] = h;
-    }
+    let i = activate(ACT_F, pre(zi), st.aF, st.bF);
+    var f = 1.0 - i;
+    if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
+    let cand = activate(ACT_G, pre(zc), st.aG, st.bG);
+    let c = f * cPrev + i * cand;
+    zo += peep.z * c;
+    let o = activate(ACT_F, pre(zo), st.aF, st.bF);
+    h = o * activate(ACT_H, c, st.aH, st.bH);
+    S[cIdx] = c;
+  } else {
+    let rb = loadU(uBase + K * H + j);
+    let z = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
+    let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
+    let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
+    h = z * hPrev + (1.0 - z) * cand;
+  }
+  if (PROJ) {
+    S[st.mBase + rowDB + j] = h;
+  } else {
+    S[hOut + j] = h;
+    Y[y] = h;
   }
 }

@@ -43,8 +43,8 @@ describe("kernel: 'auto'", () => {
 
 describe('step kernel shape', () => {
   test('CPU-emulated: one thread per unit, 64 units, rows up to 8', () => {
-    expect(stepShape(lstm(128), 1, 1, true, 256)).toEqual({ rows: 1, units: 64, slices: 1 });
-    expect(stepShape(lstm(128), 16, 1, true, 256)).toEqual({ rows: 8, units: 64, slices: 1 });
+    expect(stepShape(lstm(128), 1, 1, true, 256)).toEqual({ rows: 1, units: 64, slices: 1, stage: true });
+    expect(stepShape(lstm(128), 16, 1, true, 256)).toEqual({ rows: 8, units: 64, slices: 1, stage: true });
   });
   test('GPU: split reductions, at most 256 threads and 4 rows, R * threads within 1024 vec4s of workgroup memory', () => {
     for (const [H, B] of [[128, 1], [1024, 1], [512, 64], [7, 3]] as const) {

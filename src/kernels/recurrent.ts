@@ -38,6 +38,8 @@ export interface StepShape {
   rows: number;
   units: number;
   slices: number;
+  /** Stage the rows' h in workgroup memory first (CPU-emulated adapters; needs slices = 1). */
+  stage?: boolean;
 }
 
 const pow2AtLeast = (n: number, cap: number) => {
@@ -48,12 +50,12 @@ const pow2AtLeast = (n: number, cap: number) => {
 
 /**
  * The step kernel's shape for a layer. A CPU-emulated adapter runs one thread per unit (64 units,
- * up to 8 rows: every weight load serves 8 rows). A GPU gets up to 256 threads per workgroup, 16 or 32
+ * up to 8 rows: every weight load serves 8 rows), reading h from workgroup memory. A GPU gets up to 256 threads per workgroup, 16 or 32
  * units each split into slices, so that enough workgroups and independent loads are in flight to
  * cover memory latency even for one sequence (batch 1), and up to 4 rows share each weight load.
  */
 export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number): StepShape {
-  if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1 };
+  if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1, stage: true };
   const threads = Math.min(256, maxThreads);
   const rows = pow2AtLeast(B, 4);
   const workgroups = (uw: number) => Math.ceil(cfg.units / uw) * Math.ceil(B / rows) * D;
@@ -78,12 +80,13 @@ export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, 
   const cell = CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0, proj = cfg.projSize !== null ? 1 : 0;
   const rows = shape.rows;
+  const stage = shape.stage === true && shape.slices === 1;
   return {
-    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${shape.units}:${shape.slices}:${precision}`,
+    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices}${stage ? ' staged' : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
+    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${precision}`,
     code: stepCode[precision],
     constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows,
-      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices,
+      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0, TILE4: 1024 / rows,
     },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,

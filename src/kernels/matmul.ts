@@ -1,4 +1,5 @@
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl?raw';
 import { ACTIVATION_ID, type ActSpec } from '../graph/activations.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
 
@@ -23,12 +24,32 @@ export interface MatmulParams {
 
 const TILE = 32;
 const code = withActivations(matmulWgsl);
+const rowsCode = withActivations(matmulRowsWgsl);
+/** matmul_rows.wgsl: columns and rows per workgroup. */
+const ROWS_COLS = 256;
+const ROWS_ROWS = 8;
 
-/** The tiled matmul with an activation epilogue (softmax is applied by its own kernel). */
-export function matmulProgram(act: ActSpec): Program {
+/**
+ * The matmul with an activation epilogue (softmax is applied by its own kernel): a shared-memory
+ * tiled kernel on GPUs; on CPU-emulated adapters (software) matmul_rows.wgsl, which needs a quarter
+ * of the loads per multiply-add there.
+ */
+export function matmulProgram(act: ActSpec, software = false, N = 0): Program {
   const id = act.fn === 'softmax' ? ACTIVATION_ID.linear : ACTIVATION_ID[act.fn];
+  const name = act.fn === 'softmax' ? 'linear' : act.fn;
+  if (software) {
+    const vec = N % 4 === 0 ? 1 : 0;
+    return {
+      name: `matmul_rows act=${name}${vec ? '' : ' unaligned'}`,
+      cacheKey: `matmul_rows:${id}:${vec}`,
+      code: rowsCode,
+      constants: { ACT: id, VEC_W: vec },
+      bindings: ['read', 'read', 'read_write', 'uniform'],
+      uniformSize: 64,
+    };
+  }
   return {
-    name: `matmul act=${act.fn === 'softmax' ? 'linear' : act.fn}`,
+    name: `matmul act=${name}`,
     cacheKey: `matmul:${id}`,
     code,
     constants: { ACT: id },
@@ -46,6 +67,7 @@ export function writeMatmulParams(view: DataView, p: MatmulParams): void {
     .u32(0, 0);
 }
 
-export function matmulDispatch(p: MatmulParams): [number, number, number] {
+export function matmulDispatch(p: MatmulParams, software = false): [number, number, number] {
+  if (software) return [Math.ceil(p.N / ROWS_COLS), Math.ceil((p.T * p.B) / ROWS_ROWS), 1];
   return [Math.ceil(p.N / TILE), Math.ceil((p.T * p.B) / TILE), 1];
 }

@@ -163,6 +163,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   const masks: MaskSlot[] = [];
   const states: StateSlot[] = [];
   const stream = options.stream ?? false;
+  const soft = options.softwareAdapter ?? false;
   const flow = maskFlow(model, masked);
   const homes = new Map<number, Home>();
   const steps = new Map<number, number>();
@@ -273,7 +274,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // A matmul cannot read and write one buffer: go through a temporary when they share one.
     const y = x.buf === target.buf ? freshHome(target.T, target.F, target.sT !== 0, `${layer.name} temp`) : target;
     const params = { T: x.T, B, K: layer.inputSize, N: layer.units, x, y, hasBias: layer.useBias, act: actSpec(layer.activation) };
-    emit(matmulProgram(params.act), [P(x.buf), { weights: layer, part: 'w' }, P(y.buf)], (v) => writeMatmulParams(v, params), matmulDispatch(params));
+    emit(matmulProgram(params.act, soft, params.N), [P(x.buf), { weights: layer, part: 'w' }, P(y.buf)], (v) => writeMatmulParams(v, params), matmulDispatch(params, soft));
     if (layer.activation === 'softmax') {
       const sp = { T: y.T, B, F: layer.units, y };
       emit(softmaxProgram, [P(y.buf)], (v) => writeSoftmaxParams(v, sp), softmaxDispatch(sp));
@@ -308,7 +309,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     }
     const pHome: Home = { buf: pBuf, base: 0, sT: B * N, sB: N, T, F: N };
     const mm = { T, B, K: dirs[0]!.inputSize, N, x, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
-    emit(matmulProgram(mm.act), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm));
+    emit(matmulProgram(mm.act, soft, mm.N), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm, soft));
 
     // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;
     // m = o * act(c) of a projected LSTM); zeroed, then initial states copied in.

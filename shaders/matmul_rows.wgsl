@@ -1,0 +1,109 @@
+// Y(t, b, :) = act(X(t, b, :) . W + bias), as matmul.wgsl computes it, shaped for CPU-emulated
+// adapters (lavapipe, SwiftShader). There each invocation is one lane of a SIMD loop, and a load from a
+// storage or workgroup buffer whose address is not a compile-time constant runs as a scalar loop over
+// the lanes: loads, not arithmetic, set the speed. So a thread owns four consecutive columns (one vec4
+// weight load feeds RM rows) and the workgroup's RM rows of X are staged in workgroup memory as vec4s
+// along k (one load brings four inputs), tile by tile.
+// Same buffers and Params as matmul.wgsl (W bound as vec4s: buffers are padded to 16 bytes); when N is
+// a multiple of 4 (VEC_W) each four columns of a row are one aligned vec4.
+override ACT: u32 = 0u;
+override VEC_W: bool = true;
+
+const WG: u32 = 64u;          // threads, each owning 4 columns: 256 columns per workgroup
+const RM: u32 = 8u;           // rows per workgroup
+const TK4: u32 = 128u;        // vec4s of one row staged per tile (RM * TK4 = 1024 vec4s, 16 KiB)
+
+struct Params {
+  M: u32, K: u32, N: u32, B: u32,
+  xBase: u32, xsT: u32, xsB: u32, hasBias: u32,
+  yBase: u32, ysT: u32, ysB: u32, _pad0: u32,
+  alpha: f32, beta: f32, _pad1: u32, _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+
+var<workgroup> xs: array<vec4<f32>, 1024>;
+
+fn xRow(r: u32) -> u32 {
+  return p.xBase + (r / p.B) * p.xsT + (r % p.B) * p.xsB;
+}
+
+// Columns c .. c + 3 of W's row k (zero past N).
+fn wAt(i: u32) -> f32 {
+  return W[i / 4u][i % 4u];
+}
+
+fn wRow(k: u32, c: u32) -> vec4<f32> {
+  let i = k * p.N + c;
+  if (VEC_W) { return W[i / 4u]; }
+  var v = vec4<f32>(wAt(i), 0.0, 0.0, 0.0);
+  if (c + 1u < p.N) { v.y = wAt(i + 1u); }
+  if (c + 2u < p.N) { v.z = wAt(i + 2u); }
+  if (c + 3u < p.N) { v.w = wAt(i + 3u); }
+  return v;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let row0 = wid.y * RM;
+  let c = (wid.x * WG + lid.x) * 4u;
+  let K4 = (p.K + 3u) / 4u;
+  var acc: array<vec4<f32>, RM>;
+  for (var t0 = 0u; t0 < K4; t0 += TK4) {
+    let n4 = min(TK4, K4 - t0);
+    workgroupBarrier();
+    for (var e = lid.x; e < RM * TK4; e += WG) {
+      let r = row0 + e / TK4;
+      let q = e % TK4;
+      let k = 4u * (t0 + q);
+      var v = vec4<f32>(0.0);
+      if (q < n4 && r < p.M) {
+        let xb = xRow(r) + k;
+        v.x = X[xb];
+        if (k + 1u < p.K) { v.y = X[xb + 1u]; }
+        if (k + 2u < p.K) { v.z = X[xb + 2u]; }
+        if (k + 3u < p.K) { v.w = X[xb + 3u]; }
+      }
+      xs[e] = v;
+    }
+    workgroupBarrier();
+    if (c < p.N) {
+      // Whole quads of k, then (last tile) the K % 4 left, whose staged x lanes past K are 0.
+      let full = min(n4, p.K / 4u - min(p.K / 4u, t0));
+      for (var q = 0u; q < full; q++) {
+        let k = 4u * (t0 + q);
+        let w0 = wRow(k, c);
+        let w1 = wRow(k + 1u, c);
+        let w2 = wRow(k + 2u, c);
+        let w3 = wRow(k + 3u, c);
+        for (var r = 0u; r < RM; r++) {
+          let xv = xs[r * TK4 + q];
+          acc[r] += xv.x * w0 + xv.y * w1 + xv.z * w2 + xv.w * w3;
+        }
+      }
+      if (full < n4) {
+        let k = 4u * (t0 + full);
+        for (var i = 0u; k + i < p.K; i++) {
+          let w = wRow(k + i, c);
+          for (var r = 0u; r < RM; r++) { acc[r] += xs[r * TK4 + full][i] * w; }
+        }
+      }
+    }
+  }
+  if (c >= p.N) { return; }
+  var bias = vec4<f32>(0.0);
+  if (p.hasBias != 0u) { bias = wRow(p.K, c); }
+  for (var r = 0u; r < RM; r++) {
+    let gr = row0 + r;
+    if (gr >= p.M) { continue; }
+    let yRow = p.yBase + (gr / p.B) * p.ysT + (gr % p.B) * p.ysB + c;
+    let v = acc[r] + bias;
+    Y[yRow] = activate(ACT, v.x, p.alpha, p.beta);
+    if (c + 1u < p.N) { Y[yRow + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
+    if (c + 2u < p.N) { Y[yRow + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
+    if (c + 3u < p.N) { Y[yRow + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
+  }
+}

@@ -12,6 +12,7 @@ import { RecurrentLayer } from '../graph/recurrent.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { AcquiredDevice } from '../gpu/device.js';
 import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
+import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
@@ -41,6 +42,8 @@ export interface LivePlan {
 export class GpuCompiledModel implements CompiledModel {
   readonly backend = 'webgpu' as const;
   private readonly weights = new Map<Layer, { w: GPUBuffer; u: GPUBuffer | null }>();
+  /** Recurrent weights of packed layers (plan.ts packPartner), one after the other, by layer list. */
+  private readonly packed = new Map<string, GPUBuffer>();
   private readonly plans = new Map<string, LivePlan>();
   private readonly pipelines = new Map<string, CompiledProgram>();
   private disposed = false;
@@ -109,6 +112,27 @@ export class GpuCompiledModel implements CompiledModel {
       }
     }
     return compiled;
+  }
+
+  /**
+   * The recurrent weights of layers that run packed, as one buffer with a direction's stride between
+   * them (what the kernels read for a bidirectional layer), copied on the GPU from the layers' own
+   * uploads, so they are the same snapshot.
+   */
+  private packedWeights(layers: RecurrentLayer[]): GPUBuffer {
+    const order = [...this.weights.keys()];
+    const key = layers.map((l) => order.indexOf(l)).join(',');
+    let buffer = this.packed.get(key);
+    if (!buffer) {
+      const device = this.acquired.device;
+      const bytes = (this.planOptions.precision === 'f16' ? 8 : 16) * recurrentWeightStride(layers[0]!.config);
+      buffer = createStorage(device, (bytes * layers.length) / 4, `${layers.map((l) => l.name).join('+')} recurrent weights`);
+      const encoder = device.createCommandEncoder();
+      layers.forEach((l, d) => encoder.copyBufferToBuffer(this.weights.get(l)!.u!, 0, buffer!, d * bytes, bytes));
+      device.queue.submit([encoder.finish()]);
+      this.packed.set(key, buffer);
+    }
+    return buffer;
   }
 
   private upload(data: Float32Array | Uint16Array, label: string): GPUBuffer {
@@ -205,6 +229,7 @@ export class GpuCompiledModel implements CompiledModel {
     device.queue.writeBuffer(uniform, 0, plan.uniforms);
     const resolve = (ref: BufferRef): GPUBuffer => {
       if ('plan' in ref) return buffers[ref.plan]!;
+      if ('packed' in ref) return this.packedWeights(ref.packed);
       const w = this.weights.get(ref.weights)!;
       return ref.part === 'w' ? w.w : w.u!;
     };
@@ -310,6 +335,8 @@ export class GpuCompiledModel implements CompiledModel {
       w.u?.destroy();
     }
     this.weights.clear();
+    for (const b of this.packed.values()) b.destroy();
+    this.packed.clear();
     this.onDispose();
   }
 }

@@ -26,8 +26,11 @@ import {
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
 
-/** A buffer: per-plan (activations, projections, states, inputs) or a layer's uploaded weights. */
-export type BufferRef = { plan: number } | { weights: Layer; part: 'w' | 'u' };
+/**
+ * A buffer: per-plan (activations, projections, states, inputs), a layer's uploaded weights, or the
+ * recurrent weights of several packed layers one after the other (see packPartner).
+ */
+export type BufferRef = { plan: number } | { weights: Layer; part: 'w' | 'u' } | { packed: RecurrentLayer[] };
 
 /** Where a tensor lives: element (t, b, f) at base + t*sT + b*sB + f of its buffer. */
 export interface Home {
@@ -252,11 +255,16 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     emit(elementwiseProgram(op, inBuffer), [src, inBuffer ? src : P(c.buf), P(y.buf)], (v) => writeElementwiseParams(v, params), elementwiseDispatch(params));
   };
 
-  // 4. Every node in order.
-  for (const node of model.nodes) {
+  // 4. Every node in order; independent recurrent layers of one shape run packed (see packPartner).
+  const nodeIndex = new Map(model.nodes.map((n, i) => [n, i]));
+  const packedEarlier = new Set<Node>();
+  for (const [i, node] of model.nodes.entries()) {
     const layer = node.layer;
+    if (packedEarlier.has(node)) continue;
     if (layer instanceof RecurrentLayer || layer instanceof Bidirectional) {
-      emitRecurrent(node, layer);
+      const partner = packPartner(i);
+      if (partner) packedEarlier.add(partner);
+      emitRecurrent(partner ? [node, partner] : [node]);
     } else if (layer instanceof Dense) {
       emitDense(node, layer);
     } else if (layer instanceof Concatenate) {
@@ -282,8 +290,45 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     if (y !== target) copy('copy', y, y, target, y.T, y.F);
   }
 
-  function emitRecurrent(node: Node, layer: RecurrentLayer | Bidirectional) {
-    const dirs = directionsOf(layer);
+  /**
+   * A later recurrent node to run in the same dispatches as node i, as a bidirectional layer runs its
+   * two directions: independent branches of a wider model (e.g. two inputs, an LSTM each, then a
+   * concatenation) take one dispatch per step (or one sequence dispatch) instead of one each. The
+   * partner must be a unidirectional layer with the same configuration and sequence length, whose input
+   * is already computed (its producer comes before node i), whose output lands in the same buffer with
+   * the same strides (slices of one concatenation), with no mask, initial state or returned state; not
+   * in stream plans.
+   */
+  function packPartner(i: number): Node | undefined {
+    const node = model.nodes[i]!;
+    const simple = (n: Node) => {
+      const l = n.layer;
+      if (!(l instanceof RecurrentLayer) || l.config.returnState || l.config.projSize !== null) return false;
+      return n.initialState.length === 0 && !flow.has(n.inputs[0]!.id) && homes.has(canonical(n.outputs[0]!).id);
+    };
+    if (stream || !simple(node)) return undefined;
+    const cfg = (node.layer as RecurrentLayer).config;
+    const signature = JSON.stringify(cfg);
+    const out = homes.get(canonical(node.outputs[0]!).id)!;
+    const T = stepsOf(node.inputs[0]!);
+    for (let j = i + 1; j < model.nodes.length; j++) {
+      const m = model.nodes[j]!;
+      if (packedEarlier.has(m) || !simple(m)) continue;
+      if (JSON.stringify((m.layer as RecurrentLayer).config) !== signature || stepsOf(m.inputs[0]!) !== T) continue;
+      const producer = canonical(m.inputs[0]!).node;
+      if (producer && nodeIndex.get(producer)! >= i) continue;
+      const o = homes.get(canonical(m.outputs[0]!).id)!;
+      if (o.buf === out.buf && o.sT === out.sT && o.sB === out.sB) return m;
+    }
+    return undefined;
+  }
+
+  /** One recurrent node, or several packed (packPartner) that run as the directions of one layer. */
+  function emitRecurrent(group: Node[]) {
+    const node = group[0]!;
+    const layer = node.layer as RecurrentLayer | Bidirectional;
+    const packed = group.length > 1;
+    const dirs = packed ? group.map((n) => n.layer as RecurrentLayer) : directionsOf(layer);
     const D = dirs.length;
     const cfg = dirs[0]!.config;
     const H = cfg.units;
@@ -292,7 +337,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const N = D * GH;
     const x = homeOf(node.inputs[0]!);
     const T = x.T;
-    const name = layer.name;
+    const name = packed ? group.map((n) => n.layer.name).join('+') : layer.name;
 
     // Projections of every step (both directions side by side), then the mask when masked:
     // predict's lengths (written by the executor) ANDed with each Masking layer upstream.
@@ -307,9 +352,14 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
         emit(maskProgram(k === 0 && !mf.lengths ? 'set' : 'and'), [P(src.buf), P(pBuf)], (v) => writeMaskParams(v, mp), maskDispatch(mp));
       });
     }
-    const pHome: Home = { buf: pBuf, base: 0, sT: B * N, sB: N, T, F: N };
-    const mm = { T, B, K: dirs[0]!.inputSize, N, x, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
-    emit(matmulProgram(mm.act, soft, mm.N), [P(x.buf), { weights: layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm, soft));
+    // One matmul for both directions of a layer; one per packed layer, each into its columns.
+    group.forEach((member, d) => {
+      const xm = homeOf(member.inputs[0]!);
+      const cols = packed ? GH : N;
+      const pHome: Home = { buf: pBuf, base: packed ? d * GH : 0, sT: B * N, sB: N, T, F: cols };
+      const mm = { T, B, K: dirs[packed ? d : 0]!.inputSize, N: cols, x: xm, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
+      emit(matmulProgram(mm.act, soft, mm.N), [P(xm.buf), { weights: member.layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm, soft));
+    });
 
     // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;
     // m = o * act(c) of a projected LSTM); zeroed, then initial states copied in.
@@ -333,6 +383,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const main = node.outputs[0]!;
     const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
     const y = merge ? freshHome(T, 2 * O, seq, `${name} directions`) : outHome(main, `${name} output`);
+    /** Where direction d's output starts: its slice of y, or a packed layer's own output. */
+    const yBase = (d: number) => (packed ? homeOf(group[d]!.outputs[0]!).base : y.base + d * O);
     // A masked step leaves a last-output-only output alone, so a row masked to the end would keep what
     // the buffer held: fill it first with what Keras carries there, zeros (slot 1, zeroed and not yet
     // written) or, in a stream, h (slot 0).
@@ -340,7 +392,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       for (let d = 0; d < D; d++) copy('copy', hView(stream ? 0 : 1, d), hView(0, d), { ...y, base: y.base + d * O, sT: 0, T: 1, F: O }, 1, O);
     }
 
-    const buffersOf: BufferRef[] = [{ weights: layer, part: 'u' }, P(pBuf), P(sBuf), P(y.buf)];
+    const weights: BufferRef = packed ? { packed: dirs } : { weights: layer, part: 'u' };
+    const buffersOf: BufferRef[] = [weights, P(pBuf), P(sBuf), P(y.buf)];
     const tOut = (d: number, s: number) => {
       const l = dirs[d]!.config;
       const tIn = l.goBackwards ? T - 1 - s : s;
@@ -354,7 +407,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
       const sp = {
         B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
-        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: y.base + d * O })),
+        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
       };
       emit(sequenceProgram(cfg, kernel.rows, kernel.shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     } else {
@@ -367,8 +420,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       for (let s = 0; s < T; s++) {
         const dirParams: StepDir[] = dirs.map((l, d) => ({
           tIn: l.config.goBackwards ? T - 1 - s : s,
-          yOff: y.base + d * O + (seq ? tOut(d, s) * y.sT : 0),
-          prevYOff: s > 0 ? y.base + d * O + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
+          yOff: yBase(d) + (seq ? tOut(d, s) * y.sT : 0),
+          prevYOff: s > 0 ? yBase(d) + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
           hasPrev: s > 0 || carry,
         }));
         const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };

@@ -451,6 +451,26 @@ function branchCases(): TaggedCase[] {
       const j = layers.concatenate().apply([shared.apply(a) as SymbolicTensor, shared.apply(b) as SymbolicTensor]) as SymbolicTensor;
       return model({ inputs: [a, b], outputs: layers.dense({ units: 1 }).apply(j) as SymbolicTensor });
     }, { batch: 3, browser: true }),
+    // Branches of one configuration run packed (plan.ts packPartner): one dispatch for both.
+    makeCase('packed branches: two gru(resetAfter: false, returnSequences) on inputs 3 and 11 wide -> concatenate -> dense T=9 B=2', () => {
+      const a = input({ shape: [9, 3] }), b = input({ shape: [9, 11] });
+      const ys = [a, b].map((x) => layers.gru({ units: 21, returnSequences: true, resetAfter: false }).apply(x)) as SymbolicTensor[];
+      return model({ inputs: [a, b], outputs: layers.dense({ units: 2 }).apply(layers.concatenate().apply(ys) as SymbolicTensor) as SymbolicTensor });
+    }, { batch: 2, browser: true }),
+    makeCase('packed branches: three simpleRNN(relu, goBackwards) -> concatenate -> dense B=5', () => {
+      const xs = [input({ shape: [7, 2] }), input({ shape: [7, 4] }), input({ shape: [7, 1] })];
+      const ys = xs.map((x) => layers.simpleRNN({ units: 6, activation: 'relu', goBackwards: true }).apply(x)) as SymbolicTensor[];
+      return model({ inputs: xs, outputs: layers.dense({ units: 1 }).apply(layers.concatenate().apply(ys) as SymbolicTensor) as SymbolicTensor });
+    }, { batch: 5, tol: LOOSE_TOL }),
+    makeCase('packed branches: two gru (reset after) and two lstm of one input -> concatenate B=3', () => {
+      const x = input({ shape: [7, 5] });
+      const ys = [
+        layers.gru({ units: 66 }).apply(x), layers.lstm({ units: 9, returnSequences: true }).apply(x),
+        layers.gru({ units: 66 }).apply(x), layers.lstm({ units: 9, returnSequences: true }).apply(x),
+      ] as SymbolicTensor[];
+      const seq = layers.concatenate().apply([ys[1]!, ys[3]!]) as SymbolicTensor;
+      return model({ inputs: x, outputs: [layers.concatenate().apply([ys[0]!, ys[2]!]) as SymbolicTensor, seq] });
+    }, { batch: 3 }),
     makeCase('shared gruV1 (rs) and shared dense on two branches, two outputs B=16', () => {
       const a = input({ shape: [7, 2] }), b = input({ shape: [7, 2] });
       const g = layers.gru({ units: 5, returnSequences: true, resetAfter: false });

@@ -7,6 +7,11 @@
 // Each unit's recurrent reduction is split over KS slices of threads (WGS = UL * KS), whose partial sums
 // meet in workgroup memory: more loads in flight per step than one thread per unit.
 //
+// RESIDENT (CPU-emulated adapters, one unit per lane, KS = 1): each thread copies its unit's weights
+// into private memory once, before the first step, and every step reads them there. On llvmpipe a
+// storage-buffer load at a computed address is a scalar loop over the SIMD lanes with a bounds check
+// per lane, while private memory is plain per-lane memory: a step costs less than half as much.
+//
 // Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
 // the c region, writes the final h to slot `finalSlot` and the final c back.
 override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before
@@ -20,6 +25,7 @@ override R: u32 = 1u;           // batch rows per workgroup
 override WGS: u32 = 64u;        // threads, UL * KS
 override UL: u32 = 64u;         // unit lanes: lane l owns units l, l + UL, ... (at most MAX_UPT)
 override KS: u32 = 1u;          // slices of each unit's recurrent reduction
+override RESIDENT: bool = false; // unit weights in private memory (UL >= H, KS = 1)
 
 const MAX_UPT: u32 = 4u;
 const MAX_R: u32 = 8u;
@@ -51,6 +57,17 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
 
+// Capacity, in rows of U, of a unit's private copy when RESIDENT: sequenceProgram writes UL (or UL / 4
+// for G = 1) here, since a private array's size must be a constant; 1 otherwise.
+const RES_K: u32 = 1u;
+var<private> wres: array<vec4<f32>, RES_K>;
+
+// Row `row` of unit j's weights (vec4 gates, or four inputs for G = 1).
+fn wU(uBase: u32, row: u32, j: u32) -> vec4<f32> {
+  if (RESIDENT) { return wres[row]; }
+  return loadU(uBase + row * st.H + j);
+}
+
 var<workgroup> hbuf: array<f32, 1024>;   // two [R][H] buffers (2 * CAP): the current h and the next
 var<workgroup> rh: array<f32, CAP>;
 var<workgroup> part: array<vec4<f32>, PART>;   // partial sums [MAX_UPT][R][KS][UL]
@@ -78,7 +95,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
   var acc: array<vec4<f32>, MAX_R>;
   if (G == 1u) {
     for (var q = slice; q < (H + 3u) / 4u; q += KS) {
-      let u = loadU(uBase + q * H + j);
+      let u = wU(uBase, q, j);
       for (var r = 0u; r < R; r++) {
         let k = r * H + 4u * q;
         var hv = vec4<f32>(0.0);
@@ -92,10 +109,10 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
     var k = slice;
     // Four independent weight loads per iteration, then their multiply-adds.
     for (; k + 3u * KS < H; k += 4u * KS) {
-      let u0 = loadU(uBase + k * H + j);
-      let u1 = loadU(uBase + (k + KS) * H + j);
-      let u2 = loadU(uBase + (k + 2u * KS) * H + j);
-      let u3 = loadU(uBase + (k + 3u * KS) * H + j);
+      let u0 = wU(uBase, k, j);
+      let u1 = wU(uBase, k + KS, j);
+      let u2 = wU(uBase, k + 2u * KS, j);
+      let u3 = wU(uBase, k + 3u * KS, j);
       for (var r = 0u; r < R; r++) {
         let i = r * H + k;
         if (fromRh) {
@@ -106,7 +123,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
       }
     }
     for (; k < H; k += KS) {
-      let u = loadU(uBase + k * H + j);
+      let u = wU(uBase, k, j);
       for (var r = 0u; r < R; r++) {
         var hk = 0.0;
         if (fromRh) { hk = rh[r * H + k]; } else { hk = hRead(cur, r * H + k); }
@@ -158,6 +175,10 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       if (CELL == 1u) { c[q][r] = S[2u * st.DBH + row]; }
       last[q][r] = select(0.0, S[row], st.carryInit != 0u);
     }
+  }
+  if (RESIDENT && lane < H) {
+    let rowsOfU = select(H, (H + 3u) / 4u, G == 1u);
+    for (var k = 0u; k < min(rowsOfU, RES_K); k++) { wres[k] = loadU(uBase + k * H + lane); }
   }
   workgroupBarrier();
 

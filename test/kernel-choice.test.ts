@@ -22,9 +22,17 @@ describe("kernel: 'auto'", () => {
     expect(chooseRecurrentKernel(lstm(512), 1, gpu).kind).toBe('step');
     expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
   });
-  test('a CPU-emulated adapter always gets the step kernel', () => {
+  test('a CPU-emulated adapter runs small batches as one sequence dispatch with resident weights, larger ones a dispatch per step', () => {
+    const c = chooseRecurrentKernel(gruBefore(128), 1, cpu);
+    expect(c.kind).toBe('sequence');
+    if (c.kind === 'sequence') expect(c.shape.resident).toBe(true);
+    expect(chooseRecurrentKernel(lstm(128), 1, cpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(256), 2, cpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(64), 4, cpu).kind).toBe('sequence');
     expect(chooseRecurrentKernel(lstm(64), 32, cpu).kind).toBe('step');
-    expect(chooseRecurrentKernel(gruBefore(128), 1, cpu).kind).toBe('step');
+    expect(chooseRecurrentKernel(lstm(256), 16, cpu).kind).toBe('step');
+    // A unit's weights must fit WGSL's 8 KiB of private memory: H = 1024 keeps the step kernel.
+    expect(chooseRecurrentKernel(lstm(1024), 1, cpu).kind).toBe('step');
   });
   test("a forced 'sequence' falls back to step when the layer does not fit one workgroup", () => {
     expect(chooseRecurrentKernel(lstm(128), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('sequence');

@@ -210,6 +210,16 @@ const SEQ_PART = 512;
 export interface SequenceShape {
   lanes: number;
   slices: number;
+  /** Each thread keeps its unit's weights in private memory (CPU-emulated adapters, one unit per lane). */
+  resident?: boolean;
+}
+
+/** WGSL's limit on a shader's private memory (8 KiB): a resident unit's weights must fit in it. */
+const PRIVATE_BYTES = 8192;
+
+/** Rows of U (vec4s) one unit reads: H, or ceil(H / 4) for a SimpleRNN. */
+function unitWeightRows(cfg: RecurrentConfig): number {
+  return GATES[cfg.cell] === 1 ? Math.ceil(cfg.units / 4) : cfg.units;
 }
 
 /**
@@ -226,6 +236,8 @@ export function sequenceShape(cfg: RecurrentConfig, rows: number, maxThreads: nu
   if (perLane > SEQ_MAX_UNITS_PER_LANE || H * rows > SEQ_CAP || perLane * rows * lanes > SEQ_PART) return null;
   let slices = 1;
   while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART) slices *= 2;
+  const resK = GATES[cfg.cell] === 1 ? lanes / 4 : lanes;
+  if (software && perLane === 1 && unitWeightRows(cfg) <= resK && resK * 16 <= PRIVATE_BYTES) return { lanes, slices, resident: true };
   return { lanes, slices };
 }
 
@@ -235,13 +247,16 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
   const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   const threads = shape.lanes * shape.slices;
+  const resident = shape.resident === true && shape.slices === 1 && shape.lanes >= cfg.units;
+  // Sized by the lanes (a power of two), not by H: layers in one lanes bucket share a pipeline.
+  const resK = resident ? (GATES[cfg.cell] === 1 ? shape.lanes / 4 : shape.lanes) : 1;
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
-    code: sequenceCode[precision],
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices}${resident ? ` resident=${resK}` : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${resK}:${precision}`,
+    code: resident ? sequenceCode[precision].replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${resK}u;`) : sequenceCode[precision],
     constants: {
       CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows,
-      WGS: threads, UL: shape.lanes, KS: shape.slices,
+      WGS: threads, UL: shape.lanes, KS: shape.slices, RESIDENT: resident ? 1 : 0,
     },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: 128,

@@ -89,10 +89,21 @@ function sequenceWinsOnGpu(cfg: RecurrentConfig): boolean {
 }
 
 /**
- * Picks the recurrent kernel of a layer: 'auto' follows sequenceWinsOnGpu on a GPU and keeps the step
- * kernel on a CPU-emulated adapter (one workgroup runs on one core there). A forced 'sequence' falls
- * back to the step kernel where the layer does not fit in one workgroup, and for an LSTM with a
- * projection (projSize), which runs as the step kernel plus a projection per step.
+ * Whether 'auto' runs a layer as one whole-sequence dispatch on a CPU-emulated adapter: with its weights
+ * resident in private memory (see recurrent_sequence.wgsl) it beats the step kernel for batch 1-2 and
+ * small batch x hidden, measured on lavapipe (2 cores): 2.5x on configs a and c (batch 1). For larger
+ * batches the step kernel, whose weight loads serve up to 8 rows and whose workgroups spread over the
+ * cores, is faster (config d, batch 32: 215 against 300 ms).
+ */
+function residentWinsOnCpu(shape: SequenceShape | null, B: number, H: number): boolean {
+  return shape?.resident === true && (B <= 2 || B * H <= 256);
+}
+
+/**
+ * Picks the recurrent kernel of a layer: 'auto' follows sequenceWinsOnGpu on a GPU and
+ * residentWinsOnCpu on a CPU-emulated adapter. A forced 'sequence' falls back to the step kernel where
+ * the layer does not fit in one workgroup, and for an LSTM with a projection (projSize), which runs as
+ * the step kernel plus a projection per step.
  */
 export function chooseRecurrentKernel(
   cfg: RecurrentConfig, B: number, options: PlanOptions,
@@ -101,7 +112,8 @@ export function chooseRecurrentKernel(
   // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
   const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) : null;
-  const wanted = choice === 'sequence' || (choice === 'auto' && !options.softwareAdapter && sequenceWinsOnGpu(cfg));
+  const auto = options.softwareAdapter ? residentWinsOnCpu(shape, B, cfg.units) : sequenceWinsOnGpu(cfg);
+  const wanted = choice === 'sequence' || (choice === 'auto' && auto);
   return wanted && shape ? { kind: 'sequence', rows, shape } : { kind: 'step' };
 }
 

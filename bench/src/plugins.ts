@@ -5,6 +5,7 @@
  * section of docs/BENCHMARKS.md, e.g. streaming latency from its own results file). cli.ts imports
  * this file before parsing flags.
  */
+import './bound-docs.js';
 import './stream-docs.js';
 
 export {};

@@ -1,0 +1,304 @@
+#!/usr/bin/env node
+// `node bench/adapter-bound.mjs [--json] [--write-docs]`: what bounds webgpu-rnn's kernels on this machine's WebGPU
+// adapter (made for CPU-emulated ones: lavapipe, SwiftShader; runs on a GPU too). Plain WGSL probes of
+// the recurrent step's reduction y[r] = x[r] . W (K inputs, N outputs, each thread 4 outputs as a vec4),
+// no library code, each checked against a CPU result:
+//   alu            multiply-adds on registers only: the arithmetic ceiling
+//   rows1          one row (batch 1): every weight is loaded once per use, as in configs a and c
+//   rows8-direct   8 rows share each weight load; each row's x[k] read from the storage buffer
+//   rows8-staged   the same with the 8 rows of x staged in workgroup memory as vec4s first (what
+//                  recurrent_step.wgsl's STAGE and matmul_rows.wgsl do on CPU-emulated adapters)
+//   resident       one row, the weights copied once into private memory and reused for STEPS steps
+//                  (what recurrent_sequence.wgsl's RESIDENT does for batch 1-2)
+//   dispatch       the cost of one more (empty) dispatch in a compute pass
+// It prints GMAC/s (or µs per dispatch), the minimum of several timed submits. On llvmpipe a load whose
+// address is not a compile-time constant runs as a scalar loop over the SIMD lanes with a bounds check
+// per lane (Mesa's gallivm emit_load_mem), so the load-bound probes sit far below alu.
+// --write-docs writes docs/benchmarks-adapter-bound.md (which docs/BENCHMARKS.md includes): the probe
+// table, and for configs a-d what those rates predict for a forward pass next to issue 4's 30x target
+// (tfjs webgpu's median from bench/results/node.jsonl, when there is one).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { create, globals } from 'webgpu';
+
+Object.assign(globalThis, globals);
+process.env.XDG_RUNTIME_DIR ||= '/tmp';
+const json = process.argv.includes('--json');
+const writeDocs = process.argv.includes('--write-docs');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const gpu = create([]);
+// Dawn frees its instance when the JS object is collected; keep it for the whole run.
+globalThis.__webgpuRnnInstance = gpu;
+const adapter = await gpu.requestAdapter();
+if (!adapter) throw new Error('adapter-bound: no WebGPU adapter');
+const device = await adapter.requestDevice();
+const info = adapter.info;
+const adapterName = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
+
+const K = 256;      // reduction length
+const N = 4096;     // outputs (units x gates)
+const R = 8;        // rows of the rows8 probes
+const REPS = 8;     // dispatches per timed submit
+const STEPS = 16;   // steps of the resident probe per dispatch
+/**
+ * Issue 4's configs a-d as multiply-adds and dispatches: per recurrent layer the input projection
+ * (T*B*F*G*H) and the recurrence (T*B*H*G*H), one dispatch per layer-step (config d's two branches run
+ * packed: one per step for both), plus a matmul per layer (and d's dense head).
+ */
+const CONFIGS = [
+  { name: 'a', B: 1, T: 256, G: 4, layers: [[32, 128], [128, 128]], stepDispatches: 512, other: 2 },
+  { name: 'b', B: 16, T: 128, G: 4, layers: [[64, 256], [256, 256]], stepDispatches: 256, other: 2 },
+  { name: 'c', B: 1, T: 256, G: 3, layers: [[32, 128]], stepDispatches: 256, other: 1 },
+  { name: 'd', B: 32, T: 128, G: 4, layers: [[16, 64], [16, 64]], stepDispatches: 128, other: 3 },
+];
+
+const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+
+function buffer(data) {
+  const b = device.createBuffer({ size: Math.max(16, data.byteLength), usage: storage });
+  device.queue.writeBuffer(b, 0, data);
+  return b;
+}
+
+const x = new Float32Array(R * K).map((_, i) => Math.sin(i));
+const w = new Float32Array(K * N).map((_, i) => Math.cos(i * 0.37));
+const expected = new Float32Array(R * N);
+for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) expected[r * N + n] += x[r * K + k] * w[k * N + n];
+const bx = buffer(x), bw = buffer(w), by = buffer(new Float32Array(R * N));
+
+const header = `
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> W: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> Y: array<vec4<f32>>;
+const K = ${K}u;
+const N4 = ${N / 4}u;
+const R = ${R}u;
+var<workgroup> xs: array<vec4<f32>, ${(R * K) / 4}>;
+`;
+const rowsLoop = (xOf) => `
+  var acc: array<vec4<f32>, R>;
+  for (var q = 0u; q < K / 4u; q++) {
+    let k = 4u * q;
+    let w0 = W[k * N4 + n]; let w1 = W[(k + 1u) * N4 + n]; let w2 = W[(k + 2u) * N4 + n]; let w3 = W[(k + 3u) * N4 + n];
+    for (var r = 0u; r < R; r++) {
+      let xv = ${xOf};
+      acc[r] += xv.x * w0 + xv.y * w1 + xv.z * w2 + xv.w * w3;
+    }
+  }
+  for (var r = 0u; r < R; r++) { Y[r * N4 + n] = acc[r]; }`;
+
+// Each thread computes outputs 4n .. 4n+3 (one vec4 of weights per input k).
+const probes = {
+  alu: { macs: 4 * K * N, code: `${header}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n = g.x;
+  var a0 = vec4<f32>(X[0]); var a1 = vec4<f32>(X[1]); var a2 = vec4<f32>(X[2]); var a3 = vec4<f32>(X[3]);
+  let m = vec4<f32>(0.999, 0.998, 0.997, 0.996);
+  for (var k = 0u; k < K; k++) { a0 = a0 * m + 1e-3; a1 = a1 * m + 2e-3; a2 = a2 * m + 3e-3; a3 = a3 * m + 4e-3; }
+  Y[n] = a0 + a1 + a2 + a3;
+  _ = W[0];
+}` },
+  rows1: { macs: K * N, rows: 1, code: `${header}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n = g.x;
+  var acc = vec4<f32>(0.0);
+  for (var k = 0u; k < K; k++) { acc += X[k] * W[k * N4 + n]; }
+  Y[n] = acc;
+}` },
+  'rows8-direct': { macs: R * K * N, rows: R, code: `${header}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n = g.x;${rowsLoop('vec4<f32>(X[r * K + k], X[r * K + k + 1u], X[r * K + k + 2u], X[r * K + k + 3u])')}
+}` },
+  'rows8-staged': { macs: R * K * N, rows: R, code: `${header}
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32) {
+  for (var e = li; e < R * K / 4u; e += 64u) { xs[e] = vec4<f32>(X[4u * e], X[4u * e + 1u], X[4u * e + 2u], X[4u * e + 3u]); }
+  workgroupBarrier();
+  let n = g.x;${rowsLoop('xs[(r * K + k) / 4u]')}
+}` },
+  resident: { macs: STEPS * K * N, rows: 1, code: `${header}
+var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32) {
+  let n = g.x;
+  var wp: array<vec4<f32>, K>;
+  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
+  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
+  workgroupBarrier();
+  var acc = vec4<f32>(0.0);
+  for (var s = 0u; s < ${STEPS}u; s++) {
+    // Every step the same reduction (the probe times reuse, not a recurrence); the last one is kept.
+    acc = vec4<f32>(0.0);
+    for (var q = 0u; q < K / 4u; q++) {
+      let xv = xr[q];
+      acc += xv.x * wp[4u * q] + xv.y * wp[4u * q + 1u] + xv.z * wp[4u * q + 2u] + xv.w * wp[4u * q + 3u];
+    }
+    workgroupBarrier();
+  }
+  Y[n] = acc;
+}` },
+};
+
+async function pipelineFor(code) {
+  const module = device.createShaderModule({ code });
+  const messages = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+  if (messages.length) throw new Error(messages.map((m) => m.message).join('\n'));
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  // Every probe uses all three bindings (alu through its `_ =` line), so the 'auto' layout has them.
+  const entries = [bx, bw, by].map((b, binding) => ({ binding, resource: { buffer: b } }));
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  return { pipeline, bindGroup };
+}
+
+/** Minimum wall time of `tries` submits of `reps` dispatches of `groups` workgroups each. */
+async function time({ pipeline, bindGroup }, groups, reps, tries = 5) {
+  const run = async () => {
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(groups);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  };
+  await run();
+  let best = Infinity;
+  for (let i = 0; i < tries; i++) {
+    const t0 = performance.now();
+    await run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+async function readY() {
+  const bytes = R * N * 4;
+  const staging = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(by, 0, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.destroy();
+  return out;
+}
+
+const rows = [];
+for (const [name, probe] of Object.entries(probes)) {
+  const p = await pipelineFor(probe.code);
+  const ms = await time(p, N / 4 / 64, REPS);
+  if (probe.rows) {
+    const y = await readY();
+    let err = 0;
+    for (let i = 0; i < probe.rows * N; i++) err = Math.max(err, Math.abs(y[i] - expected[i]) / (1 + Math.abs(expected[i])));
+    if (err > 1e-4) throw new Error(`adapter-bound: probe ${name} is wrong (max relative error ${err})`);
+  }
+  rows.push({ probe: name, gmacs: (probe.macs * REPS) / ms / 1e6, ms: ms / REPS });
+}
+{
+  const code = `@group(0) @binding(0) var<storage, read_write> Y: array<f32>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u) { Y[g.x] = Y[g.x] + 1.0; }`;
+  const module = device.createShaderModule({ code });
+  const pipeline = await device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint: 'main' } });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: by } }] });
+  const many = await time({ pipeline, bindGroup }, 1, 1000, 3);
+  rows.push({ probe: 'dispatch', usPerDispatch: (many / 1000) * 1000 });
+}
+
+const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+if (json) {
+  for (const r of rows) console.log(JSON.stringify({ ...r, adapter: adapterName, date: when }));
+} else {
+  console.log(`adapter: ${adapterName} (${when} UTC)`);
+  console.log(`reduction ${K} x ${N} (rows8: ${R} rows), ${REPS} dispatches per submit, min of 5 submits`);
+  for (const r of rows) console.log(`  ${describe(r)}`);
+}
+if (writeDocs) {
+  const file = join(ROOT, 'docs', 'benchmarks-adapter-bound.md');
+  writeFileSync(file, docs());
+  console.log(`wrote ${file}`);
+}
+device.destroy();
+process.exit(0);
+
+function describe(r) {
+  return r.probe === 'dispatch'
+    ? `${r.probe.padEnd(13)} ${r.usPerDispatch.toFixed(1)} µs per extra dispatch`
+    : `${r.probe.padEnd(13)} ${r.gmacs.toFixed(2)} GMAC/s (${(r.ms * 1000).toFixed(0)} µs per dispatch)`;
+}
+
+
+function medians(runner) {
+  const file = join(ROOT, 'bench', 'results', 'node.jsonl');
+  const out = new Map();
+  if (!existsSync(file)) return out;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line);
+    if (r.runner === runner && r.median_ms !== undefined) out.set(r.config, r.median_ms);
+  }
+  return out;
+}
+
+function docs() {
+  const rate = Object.fromEntries(rows.map((r) => [r.probe, r]));
+  const tf = medians('tfjs-webgpu');
+  const ours = medians('webgpu-rnn');
+  const lines = [
+    '# What bounds webgpu-rnn on this machine\'s adapter',
+    '',
+    `_Written by \`node bench/adapter-bound.mjs --write-docs\` on ${when} UTC; adapter: ${adapterName}._`,
+    '',
+    `Plain WGSL probes of the recurrent reduction (${K} inputs, ${N} outputs, each thread four outputs as a vec4),`,
+    'each checked against a CPU result, minimum of five timed submits:',
+    '',
+    '| probe | what it does | result |',
+    '| --- | --- | --- |',
+    `| alu | multiply-adds on registers only | ${rate.alu.gmacs.toFixed(2)} GMAC/s |`,
+    `| rows1 | one row (batch 1): each weight loaded for one multiply-add | ${rate.rows1.gmacs.toFixed(2)} GMAC/s |`,
+    `| rows8-direct | ${R} rows share each weight load; x read from the storage buffer | ${rate['rows8-direct'].gmacs.toFixed(2)} GMAC/s |`,
+    `| rows8-staged | the same, x staged in workgroup memory as vec4s (the kernels' CPU-emulated shape) | ${rate['rows8-staged'].gmacs.toFixed(2)} GMAC/s |`,
+    `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
+    `| dispatch | one more empty dispatch in a compute pass | ${rate.dispatch.usPerDispatch.toFixed(1)} µs |`,
+    '',
+    'On llvmpipe (lavapipe) an invocation is one lane of a SIMD loop, and a storage or workgroup load whose',
+    'address is not a compile-time constant is emitted as a scalar loop over the lanes with a bounds check',
+    'per lane (Mesa\'s gallivm `emit_load_mem`); only constant addresses get the one-load-and-broadcast',
+    'path. So a kernel that loads each weight for a single multiply-add (batch 1) runs at the rows1 rate',
+    'whatever its shape. The CPU-emulated kernel shapes avoid it: the step kernel and matmul_rows.wgsl',
+    'share each weight load between 8 rows and stage the inputs as vec4s (rows8-staged), and for batch 1-2',
+    'the sequence kernel keeps each unit\'s weights in private memory for the whole sequence (resident).',
+    '',
+    'What these rates predict for issue 4\'s configs (the recurrence\'s multiply-adds at the resident rate of',
+    'one core for batch 1, else at the rows8-staged rate with one dispatch per layer-step; the input',
+    'projections, a matmul over every step, at the rows8-staged rate), next to the measured pass and the',
+    '30x target (medians from bench/results/node.jsonl):',
+    '',
+    '| config | multiply-adds | estimate at these rates | webgpu-rnn measured | tfjs webgpu | 30x target | target / estimate |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of CONFIGS) {
+    let projection = 0, recurrent = 0;
+    for (const [F, H] of c.layers) {
+      projection += c.T * c.B * F * c.G * H;
+      recurrent += c.T * c.B * H * c.G * H;
+    }
+    const macs = projection + recurrent;
+    // The projections have T * B rows (a matmul over all steps); the recurrence B rows per step.
+    // Batch 1 runs the resident sequence kernel: one dispatch per layer, one workgroup (so one of the
+    // cores the probe's 16 workgroups shared) per sequence.
+    const resident = c.B === 1;
+    const g = resident ? rate.resident.gmacs / Math.min(N / 4 / 64, availableParallelism()) : rate['rows8-staged'].gmacs;
+    const dispatches = (resident ? c.layers.length : c.stepDispatches) + c.other;
+    const estimate = recurrent / g / 1e6 + projection / rate['rows8-staged'].gmacs / 1e6 + (dispatches * rate.dispatch.usPerDispatch) / 1000;
+    const t = tf.get(c.name);
+    const target = t === undefined ? undefined : t / 30;
+    const o = ours.get(c.name);
+    const ms = (v) => (v === undefined ? 'n/a' : `${v.toFixed(0)} ms`);
+    lines.push(`| ${c.name} | ${(macs / 1e6).toFixed(1)} M | ${ms(estimate)} | ${ms(o)} | ${ms(t)} | ${ms(target)} | ${target === undefined ? 'n/a' : (target / estimate).toFixed(2)} |`);
+  }
+  lines.push('', 'A ratio under 1 means kernels shaped like these probes cannot meet the target on this adapter: a and c (batch 1) run the resident sequence kernel, b and d (batch 16 and 32) the step kernel with 8 rows per workgroup, and every input projection matmul_rows.wgsl.', '');
+  return `${lines.join('\n')}\n`;
+}

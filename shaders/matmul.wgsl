@@ -11,24 +11,11 @@ const TM: u32 = 32u;
 const TN: u32 = 32u;
 const TK: u32 = 16u;
 
-struct Params {
-  M: u32, K: u32, N: u32, B: u32,
-  xBase: u32, xsT: u32, xsB: u32, hasBias: u32,
-  yBase: u32, ysT: u32, ysB: u32, _pad0: u32,
-  alpha: f32, beta: f32, _pad1: u32, _pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> X: array<f32>;
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl.
 @group(0) @binding(1) var<storage, read> W: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 var<workgroup> As: array<array<f32, TK>, TM>;
 var<workgroup> Bs: array<array<f32, TN>, TK>;
-
-fn xRow(r: u32) -> u32 {
-  return p.xBase + (r / p.B) * p.xsT + (r % p.B) * p.xsB;
-}
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -69,13 +56,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var i = 0u; i < 4u; i++) {
     let r = row0 + lid.y + 8u * i;
     if (r >= p.M) { continue; }
-    let yRow = p.yBase + (r / p.B) * p.ysT + (r % p.B) * p.ysB;
+    let yr = yRow(r);
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + lid.x + 8u * j;
       if (c >= p.N) { continue; }
       var v = acc[i][j];
       if (p.hasBias != 0u) { v += W[p.K * p.N + c]; }
-      Y[yRow + c] = activate(ACT, v, p.alpha, p.beta);
+      Y[yr + c] = activate(ACT, v, p.alpha, p.beta);
     }
   }
 }

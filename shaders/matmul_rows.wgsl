@@ -4,8 +4,8 @@
 // the lanes: loads, not arithmetic, set the speed. So a thread owns four consecutive columns (one vec4
 // weight load feeds RM rows) and the workgroup's RM rows of X are staged in workgroup memory as vec4s
 // along k (one load brings four inputs), tile by tile.
-// Same buffers and Params as matmul.wgsl (W bound as vec4s: buffers are padded to 16 bytes); when N is
-// a multiple of 4 (VEC_W) each four columns of a row are one aligned vec4.
+// Same buffers and Params as matmul.wgsl (matmul_params.wgsl; W bound as vec4s: buffers are padded to
+// 16 bytes); when N is a multiple of 4 (VEC_W) each four columns of a row are one aligned vec4.
 override ACT: u32 = 0u;
 override VEC_W: bool = true;
 
@@ -13,23 +13,10 @@ const WG: u32 = 64u;          // threads, each owning 4 columns: 256 columns per
 const RM: u32 = 8u;           // rows per workgroup
 const TK4: u32 = 128u;        // vec4s of one row staged per tile (RM * TK4 = 1024 vec4s, 16 KiB)
 
-struct Params {
-  M: u32, K: u32, N: u32, B: u32,
-  xBase: u32, xsT: u32, xsB: u32, hasBias: u32,
-  yBase: u32, ysT: u32, ysB: u32, _pad0: u32,
-  alpha: f32, beta: f32, _pad1: u32, _pad2: u32,
-}
-
-@group(0) @binding(0) var<storage, read> X: array<f32>;
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl.
 @group(0) @binding(1) var<storage, read> W: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 
 var<workgroup> xs: array<vec4<f32>, 1024>;
-
-fn xRow(r: u32) -> u32 {
-  return p.xBase + (r / p.B) * p.xsT + (r % p.B) * p.xsB;
-}
 
 // Columns c .. c + 3 of W's row k (zero past N).
 fn wAt(i: u32) -> f32 {
@@ -99,11 +86,11 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var r = 0u; r < RM; r++) {
     let gr = row0 + r;
     if (gr >= p.M) { continue; }
-    let yRow = p.yBase + (gr / p.B) * p.ysT + (gr % p.B) * p.ysB + c;
+    let yr = yRow(gr) + c;
     let v = acc[r] + bias;
-    Y[yRow] = activate(ACT, v.x, p.alpha, p.beta);
-    if (c + 1u < p.N) { Y[yRow + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
-    if (c + 2u < p.N) { Y[yRow + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
-    if (c + 3u < p.N) { Y[yRow + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
+    Y[yr] = activate(ACT, v.x, p.alpha, p.beta);
+    if (c + 1u < p.N) { Y[yr + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
+    if (c + 2u < p.N) { Y[yr + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
+    if (c + 3u < p.N) { Y[yr + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
   }
 }

@@ -1,4 +1,5 @@
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulParamsWgsl from '../../shaders/matmul_params.wgsl?raw';
 import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl?raw';
 import { ACTIVATION_ID, type ActSpec } from '../graph/activations.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
@@ -23,8 +24,8 @@ export interface MatmulParams {
 }
 
 const TILE = 32;
-const code = withActivations(matmulWgsl);
-const rowsCode = withActivations(matmulRowsWgsl);
+const code = withActivations(`${matmulParamsWgsl}\n${matmulWgsl}`);
+const rowsCode = withActivations(`${matmulParamsWgsl}\n${matmulRowsWgsl}`);
 /** matmul_rows.wgsl: columns and rows per workgroup. */
 const ROWS_COLS = 256;
 const ROWS_ROWS = 8;

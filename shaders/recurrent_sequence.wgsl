@@ -232,30 +232,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         if (CELL == 0u) {
           h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
         } else if (CELL == 1u) {
-          let cPrev = c[q][r];
-          var zi = P[pb] + a.x;
-          var zf = P[pb + H] + a.y;
-          let zc = P[pb + 2u * H] + a.z;
-          var zo = P[pb + 3u * H] + a.w;
           var peep = vec4<f32>(0.0);
-          if (PEEPHOLE) {
-            peep = loadU(uBase + H * H + H + j);
-            zi += peep.x * cPrev;
-            zf += peep.y * cPrev;
-          }
-          let i = activate(ACT_F, pre(zi), st.aF, st.bF);
-          var f = 1.0 - i;
-          if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
-          let cn = f * cPrev + i * activate(ACT_G, pre(zc), st.aG, st.bG);
-          zo += peep.z * cn;
-          h = activate(ACT_F, pre(zo), st.aF, st.bF) * activate(ACT_H, cn, st.aH, st.bH);
-          c[q][r] = cn;
+          if (PEEPHOLE) { peep = loadU(uBase + H * H + H + j); }
+          let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, c[q][r], peep);
+          h = hc.x;
+          c[q][r] = hc.y;
         } else if (CELL == 2u) {
-          let rb = loadU(uBase + H * H + j);
-          let zz = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
-          let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
-          let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
-          h = zz * hPrev + (1.0 - zz) * cand;
+          h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, loadU(uBase + H * H + j), hPrev);
         } else {
           let cand = activate(ACT_G, pre(P[pb + 2u * H] + a.z), st.aG, st.bG);
           h = z[q][r] * hPrev + (1.0 - z[q][r]) * cand;

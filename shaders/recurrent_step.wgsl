@@ -35,7 +35,7 @@ override UW: u32 = 64u;         // units per workgroup
 override KS: u32 = 1u;          // slices of each unit's recurrent reduction
 override WGT: u32 = 64u;        // threads per workgroup, UW * KS
 override STAGE: bool = false;   // stage h_prev in workgroup memory (KS = 1 only)
-override TILE4: u32 = 128u;     // with STAGE: vec4s of one row's h per tile, 1024 / R
+override TILE4: u32 = 1024u / R; // with STAGE: vec4s of one row's h per tile
 
 const MAX_R: u32 = 8u;
 
@@ -200,32 +200,13 @@ fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32) {
     h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
   } else if (CELL == 1u) {
     let cIdx = st.cBase + rowDB + j;
-    let cPrev = S[cIdx];
-    var zi = P[pb] + a.x;
-    var zf = P[pb + H] + a.y;
-    let zc = P[pb + 2u * H] + a.z;
-    var zo = P[pb + 3u * H] + a.w;
     var peep = vec4<f32>(0.0);
-    if (PEEPHOLE) {
-      peep = loadU(uBase + K * H + H + j);
-      zi += peep.x * cPrev;
-      zf += peep.y * cPrev;
-    }
-    let i = activate(ACT_F, pre(zi), st.aF, st.bF);
-    var f = 1.0 - i;
-    if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
-    let cand = activate(ACT_G, pre(zc), st.aG, st.bG);
-    let c = f * cPrev + i * cand;
-    zo += peep.z * c;
-    let o = activate(ACT_F, pre(zo), st.aF, st.bF);
-    h = o * activate(ACT_H, c, st.aH, st.bH);
-    S[cIdx] = c;
+    if (PEEPHOLE) { peep = loadU(uBase + K * H + H + j); }
+    let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, S[cIdx], peep);
+    h = hc.x;
+    S[cIdx] = hc.y;
   } else {
-    let rb = loadU(uBase + K * H + j);
-    let z = activate(ACT_F, pre(P[pb] + a.x + rb.x), st.aF, st.bF);
-    let rr = activate(ACT_F, pre(P[pb + H] + a.y + rb.y), st.aF, st.bF);
-    let cand = activate(ACT_G, pre(P[pb + 2u * H] + rr * (a.z + rb.z)), st.aG, st.bG);
-    h = z * hPrev + (1.0 - z) * cand;
+    h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, loadU(uBase + K * H + j), hPrev);
   }
   if (PROJ) {
     S[st.mBase + rowDB + j] = h;

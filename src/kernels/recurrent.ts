@@ -1,3 +1,4 @@
+import cellsWgsl from '../../shaders/cells.wgsl?raw';
 import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
 import lstmProjectionWgsl from '../../shaders/lstm_projection.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
@@ -19,9 +20,9 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${stepWgsl}`);
+const stepCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${stepWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}`);
-const sequenceCode = withWeights(sequenceWgsl);
+const sequenceCode = withWeights(`${cellsWgsl}\n${sequenceWgsl}`);
 const projectionCode = withWeights(`${stepParamsWgsl}\n${lstmProjectionWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
@@ -86,7 +87,7 @@ export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, 
     cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${precision}`,
     code: stepCode[precision],
     constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows,
-      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0, TILE4: 1024 / rows,
+      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0,
     },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
@@ -222,6 +223,11 @@ function unitWeightRows(cfg: RecurrentConfig): number {
   return GATES[cfg.cell] === 1 ? Math.ceil(cfg.units / 4) : cfg.units;
 }
 
+/** Size of a resident unit's private array (RES_K): sized by the lanes bucket, so layers in one share a pipeline. */
+function residentRows(cfg: RecurrentConfig, lanes: number): number {
+  return GATES[cfg.cell] === 1 ? lanes / 4 : lanes;
+}
+
 /**
  * The whole-sequence kernel's shape, or null when the layer does not fit one workgroup. A CPU-emulated
  * adapter gets one thread per unit; a GPU as many reduction slices as workgroup memory and the
@@ -236,7 +242,7 @@ export function sequenceShape(cfg: RecurrentConfig, rows: number, maxThreads: nu
   if (perLane > SEQ_MAX_UNITS_PER_LANE || H * rows > SEQ_CAP || perLane * rows * lanes > SEQ_PART) return null;
   let slices = 1;
   while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART) slices *= 2;
-  const resK = GATES[cfg.cell] === 1 ? lanes / 4 : lanes;
+  const resK = residentRows(cfg, lanes);
   if (software && perLane === 1 && unitWeightRows(cfg) <= resK && resK * 16 <= PRIVATE_BYTES) return { lanes, slices, resident: true };
   return { lanes, slices };
 }
@@ -248,8 +254,7 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   const threads = shape.lanes * shape.slices;
   const resident = shape.resident === true && shape.slices === 1 && shape.lanes >= cfg.units;
-  // Sized by the lanes (a power of two), not by H: layers in one lanes bucket share a pipeline.
-  const resK = resident ? (GATES[cfg.cell] === 1 ? shape.lanes / 4 : shape.lanes) : 1;
+  const resK = resident ? residentRows(cfg, shape.lanes) : 1;
   return {
     name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices}${resident ? ` resident=${resK}` : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
     cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${resK}:${precision}`,

@@ -1,0 +1,30 @@
+// The LSTM and GRU (reset gate after the matmul) cell equations, shared by recurrent_step.wgsl and
+// recurrent_sequence.wgsl: the gates' pre-activations (input projection plus recurrent sums) and the
+// previous state in, the new state out. They use the kernel's overrides ACT_F, ACT_G, ACT_H, PEEPHOLE
+// and INPUT_FORGET, its pre() (clip) and its uniforms st.aF .. st.bH, which both kernels name alike.
+
+// LSTM: z holds the pre-activations of the i, f, c, o gates; peep the peepholes (i, f, o; zero without
+// PEEPHOLE). Returns (h, c).
+fn lstmCell(z: vec4<f32>, cPrev: f32, peep: vec4<f32>) -> vec2<f32> {
+  var zi = z.x;
+  var zf = z.y;
+  if (PEEPHOLE) {
+    zi += peep.x * cPrev;
+    zf += peep.y * cPrev;
+  }
+  let i = activate(ACT_F, pre(zi), st.aF, st.bF);
+  var f = 1.0 - i;
+  if (!INPUT_FORGET) { f = activate(ACT_F, pre(zf), st.aF, st.bF); }
+  let c = f * cPrev + i * activate(ACT_G, pre(z.z), st.aG, st.bG);
+  let o = activate(ACT_F, pre(z.w + peep.z * c), st.aF, st.bF);
+  return vec2<f32>(o * activate(ACT_H, c, st.aH, st.bH), c);
+}
+
+// GRU with the reset gate after the matmul: x the input projections (z, r, h), a the recurrent sums
+// and rb the recurrent biases (.xyz). Returns h.
+fn gruCell(x: vec3<f32>, a: vec4<f32>, rb: vec4<f32>, hPrev: f32) -> f32 {
+  let z = activate(ACT_F, pre(x.x + a.x + rb.x), st.aF, st.bF);
+  let r = activate(ACT_F, pre(x.y + a.y + rb.y), st.aF, st.bF);
+  let cand = activate(ACT_G, pre(x.z + r * (a.z + rb.z)), st.aG, st.bG);
+  return z * hPrev + (1.0 - z) * cand;
+}

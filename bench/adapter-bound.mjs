@@ -8,8 +8,11 @@
 //   rows8-direct   8 rows share each weight load; each row's x[k] read from the storage buffer
 //   rows8-staged   the same with the 8 rows of x staged in workgroup memory as vec4s first (what
 //                  recurrent_step.wgsl's STAGE and matmul_rows.wgsl do on CPU-emulated adapters)
-//   resident       one row, the weights copied once into private memory and reused for STEPS steps
-//                  (what recurrent_sequence.wgsl's RESIDENT does for batch 1-2)
+//   resident       one row, the weights copied once into private memory and reused for STEPS steps,
+//                  the reduction a loop (private and workgroup reads at computed indices)
+//   resident-unrolled  the same with the reduction written out: every private and workgroup index a
+//                  constant (what recurrent_resident.wgsl and matmul_resident.wgsl do, through
+//                  src/kernels/broadcast.ts reduceSource)
 //   dispatch       the cost of one more (empty) dispatch in a compute pass
 // It prints GMAC/s (or µs per dispatch), the minimum of several timed submits. On llvmpipe a load whose
 // address is not a compile-time constant runs as a scalar loop over the SIMD lanes with a bounds check
@@ -45,14 +48,15 @@ const REPS = 8;     // dispatches per timed submit
 const STEPS = 16;   // steps of the resident probe per dispatch
 /**
  * Issue 4's configs a-d as multiply-adds and dispatches: per recurrent layer the input projection
- * (T*B*F*G*H) and the recurrence (T*B*H*G*H), one dispatch per layer-step (config d's two branches run
- * packed: one per step for both), plus a matmul per layer (and d's dense head).
+ * (T*B*F*G*H) and the recurrence (T*B*H*G*H). Each recurrence is one resident sequence dispatch of
+ * `sequences` workgroups (config d's two branches run packed: one dispatch, 2 x 32 workgroups), plus
+ * `other` dispatches (a matmul per layer, d's dense head).
  */
 const CONFIGS = [
-  { name: 'a', B: 1, T: 256, G: 4, layers: [[32, 128], [128, 128]], stepDispatches: 512, other: 2 },
-  { name: 'b', B: 16, T: 128, G: 4, layers: [[64, 256], [256, 256]], stepDispatches: 256, other: 2 },
-  { name: 'c', B: 1, T: 256, G: 3, layers: [[32, 128]], stepDispatches: 256, other: 1 },
-  { name: 'd', B: 32, T: 128, G: 4, layers: [[16, 64], [16, 64]], stepDispatches: 128, other: 3 },
+  { name: 'a', B: 1, T: 256, G: 4, layers: [[32, 128], [128, 128]], seqDispatches: 2, sequences: 1, other: 2 },
+  { name: 'b', B: 16, T: 128, G: 4, layers: [[64, 256], [256, 256]], seqDispatches: 2, sequences: 16, other: 2 },
+  { name: 'c', B: 1, T: 256, G: 3, layers: [[32, 128]], seqDispatches: 1, sequences: 1, other: 1 },
+  { name: 'd', B: 32, T: 128, G: 4, layers: [[16, 64], [16, 64]], seqDispatches: 1, sequences: 64, other: 3 },
 ];
 
 const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
@@ -134,6 +138,22 @@ var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
       let xv = xr[q];
       acc += xv.x * wp[4u * q] + xv.y * wp[4u * q + 1u] + xv.z * wp[4u * q + 2u] + xv.w * wp[4u * q + 3u];
     }
+    workgroupBarrier();
+  }
+  Y[n] = acc;
+}` },
+  'resident-unrolled': { macs: STEPS * K * N, rows: 1, code: `${header}
+var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32) {
+  let n = g.x;
+  var wp: array<vec4<f32>, K>;
+  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
+  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
+  workgroupBarrier();
+  var acc = vec4<f32>(0.0);
+  for (var s = 0u; s < ${STEPS}u; s++) {
+    acc = vec4<f32>(0.0);
+${Array.from({ length: K / 4 }, (_, q) => `    { let xv = xr[${q}u]; acc += xv.x * wp[${4 * q}u] + xv.y * wp[${4 * q + 1}u] + xv.z * wp[${4 * q + 2}u] + xv.w * wp[${4 * q + 3}u]; }`).join('\n')}
     workgroupBarrier();
   }
   Y[n] = acc;
@@ -259,22 +279,25 @@ function docs() {
     `| alu | multiply-adds on registers only | ${rate.alu.gmacs.toFixed(2)} GMAC/s |`,
     `| rows1 | one row (batch 1): each weight loaded for one multiply-add | ${rate.rows1.gmacs.toFixed(2)} GMAC/s |`,
     `| rows8-direct | ${R} rows share each weight load; x read from the storage buffer | ${rate['rows8-direct'].gmacs.toFixed(2)} GMAC/s |`,
-    `| rows8-staged | the same, x staged in workgroup memory as vec4s (the kernels' CPU-emulated shape) | ${rate['rows8-staged'].gmacs.toFixed(2)} GMAC/s |`,
-    `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
+    `| rows8-staged | the same, x staged in workgroup memory as vec4s (the step kernel's and matmul_rows.wgsl's CPU-emulated shape) | ${rate['rows8-staged'].gmacs.toFixed(2)} GMAC/s |`,
+    `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps; the reduction a loop | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
+    `| resident-unrolled | the same, the reduction written out: constant private and workgroup indices (the resident kernels' shape) | ${rate['resident-unrolled'].gmacs.toFixed(2)} GMAC/s |`,
     `| dispatch | one more empty dispatch in a compute pass | ${rate.dispatch.usPerDispatch.toFixed(1)} µs |`,
     '',
     'On llvmpipe (lavapipe) an invocation is one lane of a SIMD loop, and a storage or workgroup load whose',
     'address is not a compile-time constant is emitted as a scalar loop over the lanes with a bounds check',
     'per lane (Mesa\'s gallivm `emit_load_mem`); only constant addresses get the one-load-and-broadcast',
     'path. So a kernel that loads each weight for a single multiply-add (batch 1) runs at the rows1 rate',
-    'whatever its shape. The CPU-emulated kernel shapes avoid it: the step kernel and matmul_rows.wgsl',
-    'share each weight load between 8 rows and stage the inputs as vec4s (rows8-staged), and for batch 1-2',
-    'the sequence kernel keeps each unit\'s weights in private memory for the whole sequence (resident).',
+    'whatever its shape. Private memory is plain per-lane memory, and a constant index into it (or into',
+    'workgroup memory) is one vector load: the resident kernels (recurrent_resident.wgsl for every',
+    'recurrence that fits one workgroup, matmul_resident.wgsl for input projections and dense layers of',
+    'up to 256 inputs) keep their weights in private memory and write the reduction out in full',
+    '(resident-unrolled); with the reduction left a loop (resident) they run at a fraction of that rate.',
     '',
-    'What these rates predict for issue 4\'s configs (the recurrence\'s multiply-adds at the resident rate of',
-    'one core for batch 1, else at the rows8-staged rate with one dispatch per layer-step; the input',
-    'projections, a matmul over every step, at the rows8-staged rate), next to the measured pass and the',
-    '30x target (medians from bench/results/node.jsonl):',
+    'What these rates predict for issue 4\'s configs (every multiply-add at the resident-unrolled rate,',
+    'scaled down where a recurrence has fewer sequences, one workgroup each, than the machine has cores;',
+    'plus the dispatches), next to the measured pass and the 30x target (medians from',
+    'bench/results/node.jsonl):',
     '',
     '| config | multiply-adds | estimate at these rates | webgpu-rnn measured | tfjs webgpu | 30x target | target / estimate |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -286,19 +309,18 @@ function docs() {
       recurrent += c.T * c.B * H * c.G * H;
     }
     const macs = projection + recurrent;
-    // The projections have T * B rows (a matmul over all steps); the recurrence B rows per step.
-    // Batch 1 runs the resident sequence kernel: one dispatch per layer, one workgroup (so one of the
-    // cores the probe's 16 workgroups shared) per sequence.
-    const resident = c.B === 1;
-    const g = resident ? rate.resident.gmacs / Math.min(N / 4 / 64, availableParallelism()) : rate['rows8-staged'].gmacs;
-    const dispatches = (resident ? c.layers.length : c.stepDispatches) + c.other;
-    const estimate = recurrent / g / 1e6 + projection / rate['rows8-staged'].gmacs / 1e6 + (dispatches * rate.dispatch.usPerDispatch) / 1000;
+    // The probe's rate is over N / 256 workgroups, spread over the cores; a recurrence of fewer
+    // sequences than cores leaves some idle.
+    const cores = Math.min(N / 4 / 64, availableParallelism());
+    const g = rate['resident-unrolled'].gmacs;
+    const dispatches = c.seqDispatches + c.other;
+    const estimate = recurrent / (g * Math.min(c.sequences, cores) / cores) / 1e6 + projection / g / 1e6 + (dispatches * rate.dispatch.usPerDispatch) / 1000;
     const t = tf.get(c.name);
     const target = t === undefined ? undefined : t / 30;
     const o = ours.get(c.name);
     const ms = (v) => (v === undefined ? 'n/a' : `${v.toFixed(0)} ms`);
     lines.push(`| ${c.name} | ${(macs / 1e6).toFixed(1)} M | ${ms(estimate)} | ${ms(o)} | ${ms(t)} | ${ms(target)} | ${target === undefined ? 'n/a' : (target / estimate).toFixed(2)} |`);
   }
-  lines.push('', 'A ratio under 1 means kernels shaped like these probes cannot meet the target on this adapter: a and c (batch 1) run the resident sequence kernel, b and d (batch 16 and 32) the step kernel with 8 rows per workgroup, and every input projection matmul_rows.wgsl.', '');
+  lines.push('', 'A ratio under 1 means kernels shaped like these probes cannot meet the target on this adapter.', '');
   return `${lines.join('\n')}\n`;
 }

@@ -4,8 +4,7 @@
 // the lanes: loads, not arithmetic, set the speed. So a thread owns four consecutive columns (one vec4
 // weight load feeds RM rows) and the workgroup's RM rows of X are staged in workgroup memory as vec4s
 // along k (one load brings four inputs), tile by tile.
-// Same buffers and Params as matmul.wgsl (matmul_params.wgsl; W bound as vec4s: buffers are padded to
-// 16 bytes); when N is a multiple of 4 (VEC_W) each four columns of a row are one aligned vec4.
+// Same buffers and Params as matmul.wgsl (matmul_params.wgsl; W bound as vec4s, matmul_w4.wgsl).
 override ACT: u32 = 0u;
 override VEC_W: bool = true;
 
@@ -13,25 +12,9 @@ const WG: u32 = 64u;          // threads, each owning 4 columns: 256 columns per
 const RM: u32 = 8u;           // rows per workgroup
 const TK4: u32 = 128u;        // vec4s of one row staged per tile (RM * TK4 = 1024 vec4s, 16 KiB)
 
-// Params, X, Y, p, xRow and yRow: matmul_params.wgsl.
-@group(0) @binding(1) var<storage, read> W: array<vec4<f32>>;
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.
 
 var<workgroup> xs: array<vec4<f32>, 1024>;
-
-// Columns c .. c + 3 of W's row k (zero past N).
-fn wAt(i: u32) -> f32 {
-  return W[i / 4u][i % 4u];
-}
-
-fn wRow(k: u32, c: u32) -> vec4<f32> {
-  let i = k * p.N + c;
-  if (VEC_W) { return W[i / 4u]; }
-  var v = vec4<f32>(wAt(i), 0.0, 0.0, 0.0);
-  if (c + 1u < p.N) { v.y = wAt(i + 1u); }
-  if (c + 2u < p.N) { v.z = wAt(i + 2u); }
-  if (c + 3u < p.N) { v.w = wAt(i + 3u); }
-  return v;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {

@@ -7,10 +7,8 @@
 // Each unit's recurrent reduction is split over KS slices of threads (WGS = UL * KS), whose partial sums
 // meet in workgroup memory: more loads in flight per step than one thread per unit.
 //
-// RESIDENT (CPU-emulated adapters, one unit per lane, KS = 1): each thread copies its unit's weights
-// into private memory once, before the first step, and every step reads them there. On llvmpipe a
-// storage-buffer load at a computed address is a scalar loop over the SIMD lanes with a bounds check
-// per lane, while private memory is plain per-lane memory: a step costs less than half as much.
+// CPU-emulated adapters run recurrent_resident.wgsl instead (one thread per unit, weights in private
+// memory).
 //
 // Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
 // the c region, writes the final h to slot `finalSlot` and the final c back.
@@ -25,7 +23,6 @@ override R: u32 = 1u;           // batch rows per workgroup
 override WGS: u32 = 64u;        // threads, UL * KS
 override UL: u32 = 64u;         // unit lanes: lane l owns units l, l + UL, ... (at most MAX_UPT)
 override KS: u32 = 1u;          // slices of each unit's recurrent reduction
-override RESIDENT: bool = false; // unit weights in private memory (UL >= H, KS = 1)
 
 const MAX_UPT: u32 = 4u;
 const MAX_R: u32 = 8u;
@@ -34,37 +31,10 @@ const MAX_R: u32 = 8u;
 const CAP: u32 = 512u;
 const PART: u32 = 512u;
 
-struct SeqDir {
-  reverse: u32,   // reads time T-1-s at step s
-  aligned: u32,   // stores step s's output at its input time (else at s)
-  yBase: u32,     // the output view's base plus this direction's feature offset
-  _pad: u32,
-}
-
-struct Params {
-  B: u32, H: u32, GH: u32, pRow: u32,
-  T: u32, DBH: u32, maskOn: u32, padZero: u32,
-  maskBase: u32, ySB: u32, ysT: u32, uDir: u32,
-  seqOut: u32, finalSlot: u32, clip: f32, aF: f32,
-  bF: f32, aG: f32, bG: f32, aH: f32,
-  bH: f32, carryInit: u32, _p1: u32, _p2: u32,
-  dir: array<SeqDir, 2>,
-}
-
-// U (binding 0) and loadU() come from weights_f32.wgsl or weights_f16.wgsl.
-@group(0) @binding(1) var<storage, read> P: array<f32>;
-@group(0) @binding(2) var<storage, read_write> S: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> st: Params;
-
-// Capacity, in rows of U, of a unit's private copy when RESIDENT: sequenceProgram writes UL (or UL / 4
-// for G = 1) here, since a private array's size must be a constant; 1 otherwise.
-const RES_K: u32 = 1u;
-var<private> wres: array<vec4<f32>, RES_K>;
+// SeqDir, Params and the P / S / Y / st bindings: sequence_params.wgsl.
 
 // Row `row` of unit j's weights (vec4 gates, or four inputs for G = 1).
 fn wU(uBase: u32, row: u32, j: u32) -> vec4<f32> {
-  if (RESIDENT) { return wres[row]; }
   return loadU(uBase + row * st.H + j);
 }
 
@@ -175,10 +145,6 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       if (CELL == 1u) { c[q][r] = S[2u * st.DBH + row]; }
       last[q][r] = select(0.0, S[row], st.carryInit != 0u);
     }
-  }
-  if (RESIDENT && lane < H) {
-    let rowsOfU = select(H, (H + 3u) / 4u, G == 1u);
-    for (var k = 0u; k < min(rowsOfU, RES_K); k++) { wres[k] = loadU(uBase + k * H + lane); }
   }
   workgroupBarrier();
 

@@ -5,6 +5,7 @@
  * on WebGPU fails every test (CI has a software adapter, lavapipe).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { create } from 'webgpu';
 import { type CompileOptions, DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
 import { type GpuCase, allCases, lengthCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
@@ -15,13 +16,26 @@ import { failOnGpuErrors } from './support/error-scopes.js';
 const CASE_TIMEOUT_MS = 120_000;
 
 let rt: Runtime;
+/**
+ * A second runtime on a device of the same adapter created without the `subgroups` feature (as a
+ * caller's device may be): the resident kernels then take their path without subgroup broadcasts.
+ */
+let plainRt: Runtime;
+/** Dawn frees an instance whose JS object is collected: kept for the whole file. */
+let plainInstance: GPU;
 
 beforeAll(async () => {
   rt = await createRuntime();
+  plainInstance = create([]);
+  const adapter = await plainInstance.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter for the device without subgroups');
+  plainRt = await createRuntime({ device: await adapter.requestDevice({ label: 'no subgroups' }) });
 }, CASE_TIMEOUT_MS);
 
 afterAll(() => {
   rt?.dispose();
+  plainRt?.dispose();
+  plainRt?.device?.destroy();
 });
 
 failOnGpuErrors(() => rt?.device);
@@ -78,6 +92,24 @@ for (const { label, options } of VARIANTS) {
     }
   });
 }
+
+// On CI's CPU-emulated adapter the sequence variant runs the resident kernels with subgroup
+// broadcasts; this device has no subgroups, so they run their plain path. A subset (llvmpipe compiles
+// each resident pipeline in about a second): every cell at hidden sizes 1-300 (64, 128 and 256 lanes,
+// and the step kernel past 256), inputs up to 16 wide, reverse direction, initial states, packed and
+// bidirectional layers.
+const PLAIN_CASES = /^(simpleRNN|lstm|gru|gruV1) H=\d+ T=|^packed branches|initialState|^bidirectional lstm concat rs -> lstm/;
+describe('GPU vs float64 reference, sequence kernel on a device without subgroups', () => {
+  test('the device really lacks the feature', () => {
+    expect(plainRt.backend).toBe('webgpu');
+    expect(plainRt.device!.features.has('subgroups' as GPUFeatureName)).toBe(false);
+  });
+  for (const c of allCases().filter((k) => PLAIN_CASES.test(k.name))) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(plainRt, c, { kernel: 'sequence' }));
+    }, CASE_TIMEOUT_MS);
+  }
+});
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { layers } from '../src/index.js';
+import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
 import { stepShape } from '../src/kernels/recurrent.js';
 import { chooseRecurrentKernel } from '../src/schedule/plan.js';
 
@@ -22,17 +23,30 @@ describe("kernel: 'auto'", () => {
     expect(chooseRecurrentKernel(lstm(512), 1, gpu).kind).toBe('step');
     expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
   });
-  test('a CPU-emulated adapter runs small batches as one sequence dispatch with resident weights, larger ones a dispatch per step', () => {
+  test('a CPU-emulated adapter runs every layer that fits one workgroup as one resident sequence dispatch per row', () => {
     const c = chooseRecurrentKernel(gruBefore(128), 1, cpu);
     expect(c.kind).toBe('sequence');
     if (c.kind === 'sequence') expect(c.shape.resident).toBe(true);
-    expect(chooseRecurrentKernel(lstm(128), 1, cpu).kind).toBe('sequence');
-    expect(chooseRecurrentKernel(lstm(256), 2, cpu).kind).toBe('sequence');
-    expect(chooseRecurrentKernel(lstm(64), 4, cpu).kind).toBe('sequence');
-    expect(chooseRecurrentKernel(lstm(64), 32, cpu).kind).toBe('step');
-    expect(chooseRecurrentKernel(lstm(256), 16, cpu).kind).toBe('step');
-    // A unit's weights must fit WGSL's 8 KiB of private memory: H = 1024 keeps the step kernel.
-    expect(chooseRecurrentKernel(lstm(1024), 1, cpu).kind).toBe('step');
+    for (const [H, B] of [[128, 1], [256, 2], [64, 4], [64, 32], [256, 16], [64, 256]] as const) {
+      const k = chooseRecurrentKernel(lstm(H), B, cpu);
+      expect(k.kind).toBe('sequence');
+      if (k.kind === 'sequence') expect([k.rows, k.shape.resident, k.shape.lanes >= H]).toEqual([1, true, true]);
+    }
+    // One thread per unit, at most 256 threads: H = 300 keeps the step kernel, as does an LSTM with a
+    // projection (PyTorch proj_size).
+    expect(chooseRecurrentKernel(lstm(300), 1, cpu).kind).toBe('step');
+    expect(chooseRecurrentKernel({ ...lstm(64), projSize: 16 }, 1, cpu).kind).toBe('step');
+  });
+  test('the resident kernel covers its private weights to whole subgroup broadcasts', () => {
+    const k = chooseRecurrentKernel(lstm(33), 1, { ...cpu, subgroupWidth: 8 });
+    expect(k.kind === 'sequence' && k.shape.subgroupWidth).toBe(8);
+    expect(subgroupWidthFor(true, 8)).toBe(8);
+    expect(subgroupWidthFor(true, 16)).toBe(8);
+    expect(subgroupWidthFor(true, 4)).toBe(4);
+    expect(subgroupWidthFor(true, 2)).toBe(0);
+    expect(subgroupWidthFor(false, 8)).toBe(0);
+    expect(coveredQuads(9, 8)).toBe(16);
+    expect(coveredQuads(9, 0)).toBe(12);
   });
   test("a forced 'sequence' falls back to step when the layer does not fit one workgroup", () => {
     expect(chooseRecurrentKernel(lstm(128), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('sequence');

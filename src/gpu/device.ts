@@ -7,6 +7,8 @@ export interface AcquiredDevice {
   owned: boolean;
   description: string;
   features: { f16: boolean; subgroups: boolean; timestamps: boolean };
+  /** The adapter's smallest subgroup size (GPUAdapterInfo.subgroupMinSize), 0 when unknown. */
+  subgroupMinSize: number;
   /** A CPU-emulated adapter (lavapipe, SwiftShader): kernel choice differs there. */
   software: boolean;
   /** Set once the device is lost; every later call fails with it. */
@@ -46,7 +48,10 @@ export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDe
   if (options.device) {
     const info = (options.device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
     const description = info ? describe(info) : 'caller-provided GPUDevice';
-    return watch({ device: options.device, owned: false, description, software: isSoftware(description), features: featuresOf(options.device), lost: null });
+    return watch({
+      device: options.device, owned: false, description, software: isSoftware(description), features: featuresOf(options.device),
+      subgroupMinSize: subgroupMinSizeOf(info), lost: null,
+    });
   }
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   const gpu = nav?.gpu ?? (await provider?.({ featureLevel: options.featureLevel }));
@@ -69,7 +74,7 @@ export async function acquireDevice(options: AcquireOptions): Promise<AcquiredDe
   const isCompat = level === 'compatibility' && !adapter.features.has('core-features-and-limits' as GPUFeatureName);
   const description = `${describe(info)}${isCompat ? ' (compatibility)' : ''}`;
   const software = isSoftware(description) || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-  return watch({ device, owned: true, description, software, features: featuresOf(device), lost: null, instance: gpu });
+  return watch({ device, owned: true, description, software, features: featuresOf(device), subgroupMinSize: subgroupMinSizeOf(info), lost: null, instance: gpu });
 }
 
 function describe(info: GPUAdapterInfo | undefined): string {
@@ -79,6 +84,11 @@ function describe(info: GPUAdapterInfo | undefined): string {
 
 function isSoftware(description: string): boolean {
   return /llvmpipe|lavapipe|swiftshader|software|warp|microsoft basic render/i.test(description);
+}
+
+function subgroupMinSizeOf(info: GPUAdapterInfo | undefined): number {
+  const size = (info as { subgroupMinSize?: number } | undefined)?.subgroupMinSize;
+  return typeof size === 'number' && size > 0 ? size : 0;
 }
 
 function featuresOf(device: GPUDevice): AcquiredDevice['features'] {

@@ -1,14 +1,17 @@
 import cellsWgsl from '../../shaders/cells.wgsl?raw';
 import gruResetBeforeWgsl from '../../shaders/gru_reset_before_step.wgsl?raw';
 import lstmProjectionWgsl from '../../shaders/lstm_projection.wgsl?raw';
+import residentWgsl from '../../shaders/recurrent_resident.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
+import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
 import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { GATES } from '../graph/recurrent.js';
+import { coveredQuads, reduceSource } from './broadcast.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
 
 
@@ -22,7 +25,8 @@ const withWeights = (kernel: string) => ({
 });
 const stepCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${stepWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}`);
-const sequenceCode = withWeights(`${cellsWgsl}\n${sequenceWgsl}`);
+const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
+const residentCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${residentWgsl}`);
 const projectionCode = withWeights(`${stepParamsWgsl}\n${lstmProjectionWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
@@ -206,65 +210,94 @@ const SEQ_MAX_UNITS_PER_LANE = 4;
 const SEQ_CAP = 512;
 /** Capacity, in vec4s, of the partial sums [units per lane][R][KS][UL] (PART). */
 const SEQ_PART = 512;
+/** Byte size of the whole-sequence kernels' Params (sequence_params.wgsl). */
+const SEQUENCE_UNIFORM_SIZE = 128;
 
 /** How the whole-sequence kernel spreads a layer: UL unit lanes times KS reduction slices. */
 export interface SequenceShape {
   lanes: number;
   slices: number;
-  /** Each thread keeps its unit's weights in private memory (CPU-emulated adapters, one unit per lane). */
+  /**
+   * recurrent_resident.wgsl (CPU-emulated adapters): one row per workgroup, one thread per unit, its
+   * weights in private memory.
+   */
   resident?: boolean;
+  /** With resident: lanes one subgroup broadcast serves (4 or 8), or 0 without subgroups. */
+  subgroupWidth?: number;
 }
 
 /** WGSL's limit on a shader's private memory (8 KiB): a resident unit's weights must fit in it. */
 const PRIVATE_BYTES = 8192;
 
-/** Rows of U (vec4s) one unit reads: H, or ceil(H / 4) for a SimpleRNN. */
-function unitWeightRows(cfg: RecurrentConfig): number {
-  return GATES[cfg.cell] === 1 ? Math.ceil(cfg.units / 4) : cfg.units;
-}
-
-/** Size of a resident unit's private array (RES_K): sized by the lanes bucket, so layers in one share a pipeline. */
-function residentRows(cfg: RecurrentConfig, lanes: number): number {
-  return GATES[cfg.cell] === 1 ? lanes / 4 : lanes;
+/**
+ * Rows of U (vec4s) a resident unit keeps in private memory (RES_K): H, or ceil(H / 4) for a SimpleRNN,
+ * rounded up to whole subgroup broadcasts (those rows are zero).
+ */
+function residentRows(cfg: RecurrentConfig, subgroupWidth: number): number {
+  const quads = coveredQuads(Math.ceil(cfg.units / 4), subgroupWidth);
+  return GATES[cfg.cell] === 1 ? quads : 4 * quads;
 }
 
 /**
  * The whole-sequence kernel's shape, or null when the layer does not fit one workgroup. A CPU-emulated
- * adapter gets one thread per unit; a GPU as many reduction slices as workgroup memory and the
- * device's thread limit allow (up to 512 threads), to keep more loads in flight per step.
+ * adapter runs one row per workgroup and one thread per unit (up to 256 units) with the weights
+ * resident; a GPU gets as many reduction slices as workgroup memory and the device's thread limit
+ * allow (up to 512 threads), to keep more loads in flight per step.
  */
-export function sequenceShape(cfg: RecurrentConfig, rows: number, maxThreads: number, software: boolean): SequenceShape | null {
+export function sequenceShape(
+  cfg: RecurrentConfig, rows: number, maxThreads: number, software: boolean, subgroupWidth = 0,
+): SequenceShape | null {
   const H = cfg.units;
   const limit = Math.min(software ? 256 : 512, maxThreads);
   let lanes = 64;
   while (lanes < H && lanes * 2 <= Math.min(256, limit)) lanes *= 2;
+  if (software && rows === 1 && lanes >= H && residentRows(cfg, subgroupWidth) * 16 <= PRIVATE_BYTES) {
+    return { lanes, slices: 1, resident: true, subgroupWidth };
+  }
   const perLane = Math.ceil(H / lanes);
   if (perLane > SEQ_MAX_UNITS_PER_LANE || H * rows > SEQ_CAP || perLane * rows * lanes > SEQ_PART) return null;
   let slices = 1;
   while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART) slices *= 2;
-  const resK = residentRows(cfg, lanes);
-  if (software && perLane === 1 && unitWeightRows(cfg) <= resK && resK * 16 <= PRIVATE_BYTES) return { lanes, slices, resident: true };
   return { lanes, slices };
 }
 
 /** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
 export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
+  if (shape.resident) return residentProgram(cfg, shape, precision);
   const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   const threads = shape.lanes * shape.slices;
-  const resident = shape.resident === true && shape.slices === 1 && shape.lanes >= cfg.units;
-  const resK = resident ? residentRows(cfg, shape.lanes) : 1;
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices}${resident ? ` resident=${resK}` : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${resK}:${precision}`,
-    code: resident ? sequenceCode[precision].replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${resK}u;`) : sequenceCode[precision],
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
+    code: sequenceCode[precision],
     constants: {
       CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows,
-      WGS: threads, UL: shape.lanes, KS: shape.slices, RESIDENT: resident ? 1 : 0,
+      WGS: threads, UL: shape.lanes, KS: shape.slices,
     },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
-    uniformSize: 128,
+    uniformSize: SEQUENCE_UNIFORM_SIZE,
+  };
+}
+
+/** recurrent_resident.wgsl for one layer: the sequence kernel's uniforms, buffers and dispatch (R = 1). */
+function residentProgram(cfg: RecurrentConfig, shape: SequenceShape, precision: Precision): Program {
+  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
+  const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
+  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  const sgw = shape.subgroupWidth ?? 0;
+  const nq = coveredQuads(Math.ceil(cfg.units / 4), sgw);
+  const resK = residentRows(cfg, sgw);
+  // `enable` must come before every declaration.
+  const code = `${sgw > 0 ? 'enable subgroups;\n' : ''}${residentCode[precision]}\n${reduceSource(nq, sgw)}`;
+  return {
+    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_resident ${precision} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    cacheKey: `res:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${shape.lanes}:${nq}:${sgw}:${precision}`,
+    code: code.replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${resK}u;`),
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, UL: shape.lanes },
+    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
+    uniformSize: SEQUENCE_UNIFORM_SIZE,
   };
 }
 

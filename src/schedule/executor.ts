@@ -12,6 +12,7 @@ import { RecurrentLayer } from '../graph/recurrent.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { AcquiredDevice } from '../gpu/device.js';
 import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
+import { subgroupWidthFor } from '../kernels/broadcast.js';
 import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
@@ -71,6 +72,7 @@ export class GpuCompiledModel implements CompiledModel {
       precision: checkPrecision(options.precision),
       softwareAdapter: checkAdapterClass(options.adapterClass, acquired.software),
       maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
+      subgroupWidth: subgroupWidthFor(acquired.features.subgroups, acquired.subgroupMinSize),
     };
     const device = acquired.device;
     device.pushErrorScope('validation');

@@ -17,7 +17,7 @@ import {
   writeSoftmaxParams,
 } from '../kernels/elementwise.js';
 import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
-import { matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
+import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
@@ -89,14 +89,11 @@ function sequenceWinsOnGpu(cfg: RecurrentConfig): boolean {
 }
 
 /**
- * Whether 'auto' runs a layer as one whole-sequence dispatch on a CPU-emulated adapter: with its weights
- * resident in private memory (see recurrent_sequence.wgsl) it beats the step kernel for batch 1-2 and
- * small batch x hidden, measured on lavapipe (2 cores): 2.5x on configs a and c (batch 1). For larger
- * batches the step kernel, whose weight loads serve up to 8 rows and whose workgroups spread over the
- * cores, is faster (config d, batch 32: 215 against 300 ms).
+ * Whether 'auto' runs a layer as one whole-sequence dispatch on a CPU-emulated adapter: the resident
+ * kernel (recurrent_resident.wgsl), where it fits.
  */
-function residentWinsOnCpu(shape: SequenceShape | null, B: number, H: number): boolean {
-  return shape?.resident === true && (B <= 2 || B * H <= 256);
+function residentWinsOnCpu(shape: SequenceShape | null): boolean {
+  return shape?.resident === true;
 }
 
 /**
@@ -109,10 +106,11 @@ export function chooseRecurrentKernel(
   cfg: RecurrentConfig, B: number, options: PlanOptions,
 ): { kind: 'step' } | { kind: 'sequence'; rows: number; shape: SequenceShape } {
   const choice = options.kernel ?? 'auto';
-  // One row per workgroup keeps the most workgroups busy; very large batches share weight loads.
-  const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
-  const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) : null;
-  const auto = options.softwareAdapter ? residentWinsOnCpu(shape, B, cfg.units) : sequenceWinsOnGpu(cfg);
+  const software = options.softwareAdapter ?? false;
+  // One row per workgroup keeps the most workgroups busy; on a GPU very large batches share weight loads.
+  const rows = software ? 1 : B >= 256 ? 4 : B >= 64 ? 2 : 1;
+  const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, software, options.subgroupWidth ?? 0) : null;
+  const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
   const wanted = choice === 'sequence' || (choice === 'auto' && auto);
   return wanted && shape ? { kind: 'sequence', rows, shape } : { kind: 'step' };
 }
@@ -124,8 +122,10 @@ export interface PlanOptions {
   maxThreads?: number;
   /** Storage precision of the recurrent weights (default 'f32'); must match the uploaded weights. */
   precision?: Precision;
-  /** A CPU-emulated adapter (lavapipe, SwiftShader): 'auto' prefers the step kernel, which spreads a layer over cores. */
+  /** A CPU-emulated adapter (lavapipe, SwiftShader): kernels shaped for SIMD lanes on CPU cores. */
   softwareAdapter?: boolean;
+  /** Lanes one subgroup broadcast serves in the resident kernel (subgroupWidthFor); 0 without subgroups. */
+  subgroupWidth?: number;
   /**
    * Streaming: recurrent states are not zeroed and not taken from initial-state inputs; each node
    * starts from h in slot 0 (and c) and leaves its final h there, and a masked step before the
@@ -178,7 +178,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   const masks: MaskSlot[] = [];
   const states: StateSlot[] = [];
   const stream = options.stream ?? false;
-  const soft = options.softwareAdapter ?? false;
+  const mmTarget: MatmulTarget = { software: options.softwareAdapter ?? false, subgroupWidth: options.subgroupWidth ?? 0 };
   const flow = maskFlow(model, masked);
   const homes = new Map<number, Home>();
   const steps = new Map<number, number>();
@@ -294,7 +294,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // A matmul cannot read and write one buffer: go through a temporary when they share one.
     const y = x.buf === target.buf ? freshHome(target.T, target.F, target.sT !== 0, `${layer.name} temp`) : target;
     const params = { T: x.T, B, K: layer.inputSize, N: layer.units, x, y, hasBias: layer.useBias, act: actSpec(layer.activation) };
-    emit(matmulProgram(params.act, soft, params.N), [P(x.buf), { weights: layer, part: 'w' }, P(y.buf)], (v) => writeMatmulParams(v, params), matmulDispatch(params, soft));
+    emit(matmulProgram(params.act, params, mmTarget), [P(x.buf), { weights: layer, part: 'w' }, P(y.buf)], (v) => writeMatmulParams(v, params, mmTarget), matmulDispatch(params, mmTarget));
     if (layer.activation === 'softmax') {
       const sp = { T: y.T, B, F: layer.units, y };
       emit(softmaxProgram, [P(y.buf)], (v) => writeSoftmaxParams(v, sp), softmaxDispatch(sp));
@@ -370,7 +370,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const cols = packed ? GH : N;
       const pHome: Home = { buf: pBuf, base: packed ? d * GH : 0, sT: B * N, sB: N, T, F: cols };
       const mm = { T, B, K: dirs[packed ? d : 0]!.inputSize, N: cols, x: xm, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
-      emit(matmulProgram(mm.act, soft, mm.N), [P(xm.buf), { weights: member.layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm), matmulDispatch(mm, soft));
+      emit(matmulProgram(mm.act, mm, mmTarget), [P(xm.buf), { weights: member.layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm, mmTarget), matmulDispatch(mm, mmTarget));
     });
 
     // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;

@@ -1,0 +1,66 @@
+// Y(t, b, :) = act(X(t, b, :) . W + bias), as matmul.wgsl computes it, for CPU-emulated adapters and
+// inputs of at most 256 features (K): each thread owns four consecutive columns and copies their K
+// rows of W into private memory once, then runs through the workgroup's rows of X (p.rows of them),
+// each row's quads of x loaded once and shared across lanes (subgroupBroadcast) where the adapter has
+// subgroups. On llvmpipe a storage load at a computed address is a scalar loop over the SIMD lanes,
+// while the private weights are read at constant indices (the reduction is written out in full): a
+// multiply-add costs a fraction of a load.
+// Same buffers and Params as matmul.wgsl (matmul_params.wgsl); W bound as vec4s (matmul_w4.wgsl).
+override ACT: u32 = 0u;
+override VEC_W: bool = true;
+
+const WG: u32 = 64u;            // threads, each owning 4 columns: 256 columns per workgroup
+
+// Rows of W a thread keeps: matmulProgram writes K rounded up to whole broadcasts of quads (rows past
+// K are zero) here, since a private array's size must be a constant.
+const RES_K: u32 = 4u;
+var<private> wres: array<vec4<f32>, RES_K>;
+
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.
+
+// Inputs 4q .. 4q+3 of the row starting at xb (zero past K).
+fn quad(xb: u32, q: u32) -> vec4<f32> {
+  let k = 4u * q;
+  var v = vec4<f32>(0.0);
+  if (k < p.K) { v.x = X[xb + k]; }
+  if (k + 1u < p.K) { v.y = X[xb + k + 1u]; }
+  if (k + 2u < p.K) { v.z = X[xb + k + 2u]; }
+  if (k + 3u < p.K) { v.w = X[xb + k + 3u]; }
+  return v;
+}
+
+// Quad q's share of this thread's four columns.
+fn term(xv: vec4<f32>, q: u32) -> vec4<f32> {
+  let k = 4u * q;
+  return xv.x * wres[k] + xv.y * wres[k + 1u] + xv.z * wres[k + 2u] + xv.w * wres[k + 3u];
+}
+
+// struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(xb, sl), the
+// sum of term(quad(xb, q), q) over the quads of a row: reduceSource() in src/kernels/broadcast.ts.
+
+@compute @workgroup_size(WG)
+fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
+  let c = (wid.x * WG + lane.index) * 4u;
+  let sl = subgroupLane(lane);
+  let live = c < p.N;
+  for (var k = 0u; k < RES_K; k++) {
+    var w = vec4<f32>(0.0);
+    if (live && k < p.K) { w = wRow(k, c); }
+    wres[k] = w;
+  }
+  var bias = vec4<f32>(0.0);
+  if (live && p.hasBias != 0u) { bias = wRow(p.K, c); }
+  let row0 = wid.y * p.rows;
+  let end = min(row0 + p.rows, p.M);
+  for (var r = row0; r < end; r++) {
+    // Every lane reduces (the broadcasts need them all); those past N store nothing.
+    let v = reduce(xRow(r), sl) + bias;
+    if (live) {
+      let yr = yRow(r) + c;
+      Y[yr] = activate(ACT, v.x, p.alpha, p.beta);
+      if (c + 1u < p.N) { Y[yr + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
+      if (c + 2u < p.N) { Y[yr + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
+      if (c + 3u < p.N) { Y[yr + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
+    }
+  }
+}

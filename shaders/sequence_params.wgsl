@@ -1,0 +1,26 @@
+// The uniforms and buffers of the whole-sequence kernels, recurrent_sequence.wgsl and
+// recurrent_resident.wgsl (written by writeSequenceParams in src/kernels/recurrent.ts). U (binding 0)
+// and loadU() come from weights_f32.wgsl or weights_f16.wgsl; the buffers' layouts are those of
+// recurrent_step.wgsl.
+
+struct SeqDir {
+  reverse: u32,   // reads time T-1-s at step s
+  aligned: u32,   // stores step s's output at its input time (else at s)
+  yBase: u32,     // the output view's base plus this direction's feature offset
+  _pad: u32,
+}
+
+struct Params {
+  B: u32, H: u32, GH: u32, pRow: u32,
+  T: u32, DBH: u32, maskOn: u32, padZero: u32,
+  maskBase: u32, ySB: u32, ysT: u32, uDir: u32,
+  seqOut: u32, finalSlot: u32, clip: f32, aF: f32,
+  bF: f32, aG: f32, bG: f32, aH: f32,
+  bH: f32, carryInit: u32, _p1: u32, _p2: u32,
+  dir: array<SeqDir, 2>,
+}
+
+@group(0) @binding(1) var<storage, read> P: array<f32>;
+@group(0) @binding(2) var<storage, read_write> S: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(4) var<uniform> st: Params;

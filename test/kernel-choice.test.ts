@@ -37,7 +37,7 @@ describe("kernel: 'auto'", () => {
     expect(chooseRecurrentKernel(lstm(300), 1, cpu).kind).toBe('step');
     expect(chooseRecurrentKernel({ ...lstm(64), projSize: 16 }, 1, cpu).kind).toBe('step');
   });
-  test('the resident kernel covers its private weights to whole subgroup broadcasts', () => {
+  test('the resident kernels use subgroups of at least 4 lanes and round their reductions to 16 inputs', () => {
     const k = chooseRecurrentKernel(lstm(33), 1, { ...cpu, subgroupWidth: 8 });
     expect(k.kind === 'sequence' && k.shape.subgroupWidth).toBe(8);
     expect(subgroupWidthFor(true, 8)).toBe(8);
@@ -45,8 +45,8 @@ describe("kernel: 'auto'", () => {
     expect(subgroupWidthFor(true, 4)).toBe(4);
     expect(subgroupWidthFor(true, 2)).toBe(0);
     expect(subgroupWidthFor(false, 8)).toBe(0);
-    expect(coveredQuads(9, 8)).toBe(16);
-    expect(coveredQuads(9, 0)).toBe(12);
+    expect(coveredQuads(9)).toBe(12);
+    expect(coveredQuads(16)).toBe(16);
   });
   test("a forced 'sequence' falls back to step when the layer does not fit one workgroup", () => {
     expect(chooseRecurrentKernel(lstm(128), 1, { ...gpu, kernel: 'sequence' }).kind).toBe('sequence');

@@ -12,31 +12,29 @@ export function subgroupWidthFor(hasSubgroups: boolean, minSize: number): number
 
 /**
  * Quads of inputs a resident kernel's reduction runs over, for nq quads of real inputs: nq rounded up
- * to whole broadcasts (sgw), or to 4 without subgroups. The quads past nq read zeros or meet zero
- * weights; rounding lets layers of nearby sizes share one pipeline (llvmpipe takes about a second to
- * compile each).
+ * to a multiple of 4 (16 inputs). The quads past nq read zeros or meet zero weights; rounding lets
+ * layers of nearby sizes share one pipeline (llvmpipe takes about a second to compile each).
  */
-export function coveredQuads(nq: number, sgw: number): number {
-  const w = sgw > 0 ? sgw : 4;
-  return Math.ceil(nq / w) * w;
+export function coveredQuads(nq: number): number {
+  return Math.ceil(nq / 4) * 4;
 }
 
 /**
  * The reduction shared by the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl):
  * reduce(src, sl) = the sum over q < nq of term(quad(src, q), q), with quad() and term() defined by the
- * kernel, written out in full (nq: coveredQuads, a multiple of sgw). Unrolled, every index into the kernel's private weights is a constant,
+ * kernel, written out in full (nq: coveredQuads). Unrolled, every index into the kernel's private weights is a constant,
  * which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and Mesa's
  * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
- * turn, so one load serves sgw lanes; quads past nq, up to a whole broadcast, must read as zeros or meet
- * zero weights. Returns the WGSL to append to the kernel (`enable subgroups;` must go first).
+ * turn, so one load serves sgw lanes (the last group's loads past nq go unused, but quad() must stay
+ * in bounds for them). Returns the WGSL to append to the kernel (`enable subgroups;` must go first).
  */
 export function reduceSource(nq: number, sgw: number): string {
   const lines: string[] = [];
   if (sgw > 0) {
     for (let q0 = 0; q0 < nq; q0 += sgw) {
       lines.push(`  { let mine = quad(src, ${q0}u + sl % ${sgw}u);`);
-      for (let l = 0; l < sgw; l++) lines.push(`    acc += term(subgroupBroadcast(mine, ${l}u), ${q0 + l}u);`);
+      for (let l = 0; l < Math.min(sgw, nq - q0); l++) lines.push(`    acc += term(subgroupBroadcast(mine, ${l}u), ${q0 + l}u);`);
       lines.push('  }');
     }
   } else {

@@ -71,7 +71,7 @@ export function matmulProgram(act: ActSpec, p: MatmulParams, target: MatmulTarge
   const vec = p.N % 4 === 0 ? 1 : 0;
   if (usesResident(p, target)) {
     const sgw = target.subgroupWidth;
-    const nq = coveredQuads(Math.ceil(p.K / 4), sgw);
+    const nq = coveredQuads(Math.ceil(p.K / 4));
     const resK = 4 * nq;
     // `enable` must come before every declaration.
     const source = `${sgw > 0 ? 'enable subgroups;\n' : ''}${residentCode}\n${reduceSource(nq, sgw)}`;

@@ -231,10 +231,10 @@ const PRIVATE_BYTES = 8192;
 
 /**
  * Rows of U (vec4s) a resident unit keeps in private memory (RES_K): H, or ceil(H / 4) for a SimpleRNN,
- * rounded up to whole subgroup broadcasts (those rows are zero).
+ * as many as the reduction reads (coveredQuads; the rows past the layer's are zero).
  */
-function residentRows(cfg: RecurrentConfig, subgroupWidth: number): number {
-  const quads = coveredQuads(Math.ceil(cfg.units / 4), subgroupWidth);
+function residentRows(cfg: RecurrentConfig): number {
+  const quads = coveredQuads(Math.ceil(cfg.units / 4));
   return GATES[cfg.cell] === 1 ? quads : 4 * quads;
 }
 
@@ -251,7 +251,7 @@ export function sequenceShape(
   const limit = Math.min(software ? 256 : 512, maxThreads);
   let lanes = 64;
   while (lanes < H && lanes * 2 <= Math.min(256, limit)) lanes *= 2;
-  if (software && rows === 1 && lanes >= H && residentRows(cfg, subgroupWidth) * 16 <= PRIVATE_BYTES) {
+  if (software && rows === 1 && lanes >= H && residentRows(cfg) * 16 <= PRIVATE_BYTES) {
     return { lanes, slices: 1, resident: true, subgroupWidth };
   }
   const perLane = Math.ceil(H / lanes);
@@ -287,8 +287,8 @@ function residentProgram(cfg: RecurrentConfig, shape: SequenceShape, precision: 
   const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
   const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
   const sgw = shape.subgroupWidth ?? 0;
-  const nq = coveredQuads(Math.ceil(cfg.units / 4), sgw);
-  const resK = residentRows(cfg, sgw);
+  const nq = coveredQuads(Math.ceil(cfg.units / 4));
+  const resK = residentRows(cfg);
   // `enable` must come before every declaration.
   const code = `${sgw > 0 ? 'enable subgroups;\n' : ''}${residentCode[precision]}\n${reduceSource(nq, sgw)}`;
   return {

@@ -13,6 +13,9 @@
 //   resident-unrolled  the same with the reduction written out: every private and workgroup index a
 //                  constant (what recurrent_resident.wgsl and matmul_resident.wgsl do, through
 //                  src/kernels/broadcast.ts reduceSource)
+//   resident-subgroups  the same, each quad of x loaded by one lane of 8 and handed to the others with
+//                  subgroupBroadcast (what the resident kernels do where the device has subgroups;
+//                  run only where subgroupMinSize >= 8)
 //   dispatch       the cost of one more (empty) dispatch in a compute pass
 // It prints GMAC/s (or µs per dispatch), the minimum of several timed submits. On llvmpipe a load whose
 // address is not a compile-time constant runs as a scalar loop over the SIMD lanes with a bounds check
@@ -37,7 +40,8 @@ const gpu = create([]);
 globalThis.__webgpuRnnInstance = gpu;
 const adapter = await gpu.requestAdapter();
 if (!adapter) throw new Error('adapter-bound: no WebGPU adapter');
-const device = await adapter.requestDevice();
+const hasSubgroups = adapter.features.has('subgroups') && (adapter.info.subgroupMinSize ?? 0) >= 8;
+const device = await adapter.requestDevice({ requiredFeatures: hasSubgroups ? ['subgroups'] : [] });
 const info = adapter.info;
 const adapterName = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
 
@@ -158,6 +162,24 @@ ${Array.from({ length: K / 4 }, (_, q) => `    { let xv = xr[${q}u]; acc += xv.x
   }
   Y[n] = acc;
 }` },
+  ...(hasSubgroups ? { 'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: `enable subgroups;
+${header}
+var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32,
+    @builtin(subgroup_invocation_id) sl: u32) {
+  let n = g.x;
+  var wp: array<vec4<f32>, K>;
+  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
+  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
+  workgroupBarrier();
+  var acc = vec4<f32>(0.0);
+  for (var s = 0u; s < ${STEPS}u; s++) {
+    acc = vec4<f32>(0.0);
+${Array.from({ length: K / 32 }, (_, b) => `    { let mine = xr[${8 * b}u + sl % 8u];\n${Array.from({ length: 8 }, (_, l) => `      { let xv = subgroupBroadcast(mine, ${l}u); acc += xv.x * wp[${4 * (8 * b + l)}u] + xv.y * wp[${4 * (8 * b + l) + 1}u] + xv.z * wp[${4 * (8 * b + l) + 2}u] + xv.w * wp[${4 * (8 * b + l) + 3}u]; }`).join('\n')} }`).join('\n')}
+    workgroupBarrier();
+  }
+  Y[n] = acc;
+}` } } : {}),
 };
 
 async function pipelineFor(code) {
@@ -281,23 +303,28 @@ function docs() {
     `| rows8-direct | ${R} rows share each weight load; x read from the storage buffer | ${rate['rows8-direct'].gmacs.toFixed(2)} GMAC/s |`,
     `| rows8-staged | the same, x staged in workgroup memory as vec4s (the step kernel's and matmul_rows.wgsl's CPU-emulated shape) | ${rate['rows8-staged'].gmacs.toFixed(2)} GMAC/s |`,
     `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps; the reduction a loop | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
-    `| resident-unrolled | the same, the reduction written out: constant private and workgroup indices (the resident kernels' shape) | ${rate['resident-unrolled'].gmacs.toFixed(2)} GMAC/s |`,
+    `| resident-unrolled | the same, the reduction written out: constant private and workgroup indices | ${rate['resident-unrolled'].gmacs.toFixed(2)} GMAC/s |`,
+    ...(rate['resident-subgroups'] ? [`| resident-subgroups | the same, each quad of x loaded by one lane of 8 and handed to the others with subgroupBroadcast (the resident kernels' shape here) | ${rate['resident-subgroups'].gmacs.toFixed(2)} GMAC/s |`] : []),
     `| dispatch | one more empty dispatch in a compute pass | ${rate.dispatch.usPerDispatch.toFixed(1)} µs |`,
     '',
     'On llvmpipe (lavapipe) an invocation is one lane of a SIMD loop, and a storage or workgroup load whose',
     'address is not a compile-time constant is emitted as a scalar loop over the lanes with a bounds check',
     'per lane (Mesa\'s gallivm `emit_load_mem`); only constant addresses get the one-load-and-broadcast',
     'path. So a kernel that loads each weight for a single multiply-add (batch 1) runs at the rows1 rate',
-    'whatever its shape. Private memory is plain per-lane memory, and a constant index into it (or into',
-    'workgroup memory) is one vector load: the resident kernels (recurrent_resident.wgsl for every',
-    'recurrence that fits one workgroup, matmul_resident.wgsl for input projections and dense layers of',
-    'up to 256 inputs) keep their weights in private memory and write the reduction out in full',
-    '(resident-unrolled); with the reduction left a loop (resident) they run at a fraction of that rate.',
+    'whatever its shape. Private memory is plain per-lane memory, and a constant index into it is one',
+    'vector load (a computed one is a per-lane loop again): the resident kernels',
+    '(recurrent_resident.wgsl for every recurrence that fits one workgroup, matmul_resident.wgsl for',
+    'input projections and dense layers of up to 256 inputs) keep their weights in private memory and',
+    'write the reduction out in full (resident-unrolled), and where the device has subgroups each load',
+    'of the shared input serves 8 lanes (resident-subgroups); with the reduction left a loop (resident)',
+    'they run at a fraction of that rate.',
     '',
-    'What these rates predict for issue 4\'s configs (every multiply-add at the resident-unrolled rate,',
-    'scaled down where a recurrence has fewer sequences, one workgroup each, than the machine has cores;',
-    'plus the dispatches), next to the measured pass and the 30x target (medians from',
-    'bench/results/node.jsonl):',
+    'What these rates predict for issue 4\'s configs (every multiply-add at the rate of the resident',
+    'kernels\' shape, scaled down where a recurrence has fewer sequences, one workgroup each, than the',
+    'machine has cores; plus the dispatches), next to the measured pass and the 30x target (medians',
+    'from bench/results/node.jsonl). The estimates leave out what each time step costs besides its',
+    'multiply-adds (a barrier, the cell\'s activations, loading the input projections): in d, 64',
+    'sequences of 128 steps with 64 units each, that is most of the gap to the measurement.',
     '',
     '| config | multiply-adds | estimate at these rates | webgpu-rnn measured | tfjs webgpu | 30x target | target / estimate |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -312,7 +339,7 @@ function docs() {
     // The probe's rate is over N / 256 workgroups, spread over the cores; a recurrence of fewer
     // sequences than cores leaves some idle.
     const cores = Math.min(N / 4 / 64, availableParallelism());
-    const g = rate['resident-unrolled'].gmacs;
+    const g = (rate['resident-subgroups'] ?? rate['resident-unrolled']).gmacs;
     const dispatches = c.seqDispatches + c.other;
     const estimate = recurrent / (g * Math.min(c.sequences, cores) / cores) / 1e6 + projection / g / 1e6 + (dispatches * rate.dispatch.usPerDispatch) / 1000;
     const t = tf.get(c.name);

@@ -21,7 +21,8 @@ const buildOnly = argv.includes('--build-only');
 const srcAt = argv.indexOf('--src');
 const srcMode = srcAt >= 0 ? argv[srcAt + 1] : 'worktree';
 if (srcMode !== 'head' && srcMode !== 'worktree') throw new Error(`--src takes head or worktree, not ${srcMode}`);
-const harnessArgs = argv.filter((a, i) => a !== '--no-build' && a !== '--build-only' && i !== srcAt && i !== srcAt + 1);
+// Without --src (srcAt -1) no argument is its value: argument 0 must stay.
+const harnessArgs = argv.filter((a, i) => a !== '--no-build' && a !== '--build-only' && (srcAt < 0 || (i !== srcAt && i !== srcAt + 1)));
 process.env.XDG_RUNTIME_DIR ||= '/tmp';
 
 const git = (...a) => execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();

@@ -98,6 +98,30 @@ const rowsLoop = (xOf) => `
   }
   for (var r = 0u; r < R; r++) { Y[r * N4 + n] = acc[r]; }`;
 
+/** xv's share of quad q's four weight rows (wp[4q .. 4q+3]), with constant indices. */
+const quadTerm = (q) => `xv.x * wp[${4 * q}u] + xv.y * wp[${4 * q + 1}u] + xv.z * wp[${4 * q + 2}u] + xv.w * wp[${4 * q + 3}u]`;
+
+/**
+ * The resident probes: each thread copies its weights into private memory (wp) and x into workgroup
+ * memory (xr) once, then runs `reduction` (adding x . wp into acc) STEPS times; the probe times reuse,
+ * not a recurrence, and keeps the last step's sums.
+ */
+const residentProbe = (reduction, builtins = '') => `${header}
+var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32${builtins}) {
+  let n = g.x;
+  var wp: array<vec4<f32>, K>;
+  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
+  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
+  workgroupBarrier();
+  var acc = vec4<f32>(0.0);
+  for (var s = 0u; s < ${STEPS}u; s++) {
+    acc = vec4<f32>(0.0);${reduction}
+    workgroupBarrier();
+  }
+  Y[n] = acc;
+}`;
+
 // Each thread computes outputs 4n .. 4n+3 (one vec4 of weights per input k).
 const probes = {
   alu: { macs: 4 * K * N, code: `${header}
@@ -126,60 +150,17 @@ const probes = {
   workgroupBarrier();
   let n = g.x;${rowsLoop('xs[(r * K + k) / 4u]')}
 }` },
-  resident: { macs: STEPS * K * N, rows: 1, code: `${header}
-var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
-@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32) {
-  let n = g.x;
-  var wp: array<vec4<f32>, K>;
-  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
-  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
-  workgroupBarrier();
-  var acc = vec4<f32>(0.0);
-  for (var s = 0u; s < ${STEPS}u; s++) {
-    // Every step the same reduction (the probe times reuse, not a recurrence); the last one is kept.
-    acc = vec4<f32>(0.0);
+  resident: { macs: STEPS * K * N, rows: 1, code: residentProbe(`
     for (var q = 0u; q < K / 4u; q++) {
       let xv = xr[q];
       acc += xv.x * wp[4u * q] + xv.y * wp[4u * q + 1u] + xv.z * wp[4u * q + 2u] + xv.w * wp[4u * q + 3u];
-    }
-    workgroupBarrier();
-  }
-  Y[n] = acc;
-}` },
-  'resident-unrolled': { macs: STEPS * K * N, rows: 1, code: `${header}
-var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
-@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32) {
-  let n = g.x;
-  var wp: array<vec4<f32>, K>;
-  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
-  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
-  workgroupBarrier();
-  var acc = vec4<f32>(0.0);
-  for (var s = 0u; s < ${STEPS}u; s++) {
-    acc = vec4<f32>(0.0);
-${Array.from({ length: K / 4 }, (_, q) => `    { let xv = xr[${q}u]; acc += xv.x * wp[${4 * q}u] + xv.y * wp[${4 * q + 1}u] + xv.z * wp[${4 * q + 2}u] + xv.w * wp[${4 * q + 3}u]; }`).join('\n')}
-    workgroupBarrier();
-  }
-  Y[n] = acc;
-}` },
-  ...(hasSubgroups ? { 'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: `enable subgroups;
-${header}
-var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
-@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) g: vec3u, @builtin(local_invocation_index) li: u32,
-    @builtin(subgroup_invocation_id) sl: u32) {
-  let n = g.x;
-  var wp: array<vec4<f32>, K>;
-  for (var k = 0u; k < K; k++) { wp[k] = W[k * N4 + n]; }
-  for (var q = li; q < K / 4u; q += 64u) { xr[q] = vec4<f32>(X[4u * q], X[4u * q + 1u], X[4u * q + 2u], X[4u * q + 3u]); }
-  workgroupBarrier();
-  var acc = vec4<f32>(0.0);
-  for (var s = 0u; s < ${STEPS}u; s++) {
-    acc = vec4<f32>(0.0);
-${Array.from({ length: K / 32 }, (_, b) => `    { let mine = xr[${8 * b}u + sl % 8u];\n${Array.from({ length: 8 }, (_, l) => `      { let xv = subgroupBroadcast(mine, ${l}u); acc += xv.x * wp[${4 * (8 * b + l)}u] + xv.y * wp[${4 * (8 * b + l) + 1}u] + xv.z * wp[${4 * (8 * b + l) + 2}u] + xv.w * wp[${4 * (8 * b + l) + 3}u]; }`).join('\n')} }`).join('\n')}
-    workgroupBarrier();
-  }
-  Y[n] = acc;
-}` } } : {}),
+    }`) },
+  'resident-unrolled': { macs: STEPS * K * N, rows: 1, code: residentProbe(
+    Array.from({ length: K / 4 }, (_, q) => `\n    { let xv = xr[${q}u]; acc += ${quadTerm(q)}; }`).join('')) },
+  ...(hasSubgroups ? { 'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: `enable subgroups;\n${residentProbe(
+    Array.from({ length: K / 32 }, (_, b) => `\n    { let mine = xr[${8 * b}u + sl % 8u];${Array.from({ length: 8 }, (_, l) =>
+      `\n      { let xv = subgroupBroadcast(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
+    ', @builtin(subgroup_invocation_id) sl: u32')}` } } : {}),
 };
 
 async function pipelineFor(code) {

@@ -90,10 +90,9 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
 
   var cur = 0u;
   for (var s = 0u; s < st.T; s++) {
-    var t = s;
-    if (dir.reverse != 0u) { t = st.T - 1u - s; }
-    var tOut = s;
-    if (dir.aligned != 0u) { tOut = t; }
+    let times = stepTimes(dir, s);
+    let t = times.x;
+    let tOut = times.y;
     let pb = t * st.B * st.pRow + b * st.pRow + d * st.GH + j;
     let masked = st.maskOn != 0u && P[st.maskBase + t * st.B + b] < 0.5;
 

@@ -150,10 +150,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
   var cur = 0u;
   for (var s = 0u; s < st.T; s++) {
-    var t = s;
-    if (dir.reverse != 0u) { t = st.T - 1u - s; }
-    var tOut = s;
-    if (dir.aligned != 0u) { tOut = t; }
+    let times = stepTimes(dir, s);
+    let t = times.x;
+    let tOut = times.y;
     let yStep = dir.yBase + tOut * st.ysT;
 
     if (CELL == 3u) {

@@ -24,3 +24,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
+
+// Step s of direction `dir`: the time it reads (T - 1 - s when reversed) and the time its output goes
+// to (the read time when aligned, else s).
+fn stepTimes(dir: SeqDir, s: u32) -> vec2<u32> {
+  var t = s;
+  if (dir.reverse != 0u) { t = st.T - 1u - s; }
+  return vec2<u32>(t, select(s, t, dir.aligned != 0u));
+}

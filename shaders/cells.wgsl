@@ -1,7 +1,14 @@
-// The LSTM and GRU (reset gate after the matmul) cell equations, shared by recurrent_step.wgsl and
-// recurrent_sequence.wgsl: the gates' pre-activations (input projection plus recurrent sums) and the
-// previous state in, the new state out. They use the kernel's overrides ACT_F, ACT_G, ACT_H, PEEPHOLE
-// and INPUT_FORGET, its pre() (clip) and its uniforms st.aF .. st.bH, which both kernels name alike.
+// The LSTM and GRU (reset gate after the matmul) cell equations, and the cell overrides, shared by
+// recurrent_step.wgsl, recurrent_sequence.wgsl and recurrent_resident.wgsl: the gates'
+// pre-activations (input projection plus recurrent sums) and the previous state in, the new state
+// out. They use the kernel's pre() (clip) and its uniforms st.aF .. st.bH, which the kernels name alike.
+override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before (sequence kernels)
+override G: u32 = 4u;           // gates: 1, 4, 3
+override ACT_F: u32 = 2u;       // gate activation (sigmoid)
+override ACT_G: u32 = 4u;       // candidate activation (tanh); SimpleRNN's activation
+override ACT_H: u32 = 4u;       // LSTM output activation (tanh)
+override PEEPHOLE: bool = false;
+override INPUT_FORGET: bool = false;
 
 // LSTM: z holds the pre-activations of the i, f, c, o gates; peep the peepholes (i, f, o; zero without
 // PEEPHOLE). Returns (h, c).

@@ -13,7 +13,7 @@ const WG: u32 = 64u;            // threads, each owning 4 columns: 256 columns p
 
 // Rows of W a thread keeps: matmulProgram writes K rounded up to whole broadcasts of quads (rows past
 // K are zero) here, since a private array's size must be a constant.
-const RES_K: u32 = 4u;
+const RES_K: u32 = 1u;
 var<private> wres: array<vec4<f32>, RES_K>;
 
 // Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.

@@ -11,13 +11,7 @@
 //
 // Same uniforms and buffers as recurrent_sequence.wgsl (sequence_params.wgsl). Reads the initial h
 // from S slot 0 and c from the c region, writes the final h to slot `finalSlot` and the final c back.
-override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before
-override G: u32 = 4u;
-override ACT_F: u32 = 2u;
-override ACT_G: u32 = 4u;
-override ACT_H: u32 = 4u;
-override PEEPHOLE: bool = false;
-override INPUT_FORGET: bool = false;
+// CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override UL: u32 = 64u;         // threads, one per unit (UL >= H, a multiple of 64)
 
 // Rows of U a unit keeps in private memory: residentProgram writes the rows the reduction reads here

@@ -12,13 +12,7 @@
 //
 // Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
 // the c region, writes the final h to slot `finalSlot` and the final c back.
-override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU reset-after, 3 GRU reset-before
-override G: u32 = 4u;
-override ACT_F: u32 = 2u;
-override ACT_G: u32 = 4u;
-override ACT_H: u32 = 4u;
-override PEEPHOLE: bool = false;
-override INPUT_FORGET: bool = false;
+// CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup
 override WGS: u32 = 64u;        // threads, UL * KS
 override UL: u32 = 64u;         // unit lanes: lane l owns units l, l + UL, ... (at most MAX_UPT)
@@ -32,11 +26,6 @@ const CAP: u32 = 512u;
 const PART: u32 = 512u;
 
 // SeqDir, Params and the P / S / Y / st bindings: sequence_params.wgsl.
-
-// Row `row` of unit j's weights (vec4 gates, or four inputs for G = 1).
-fn wU(uBase: u32, row: u32, j: u32) -> vec4<f32> {
-  return loadU(uBase + row * st.H + j);
-}
 
 var<workgroup> hbuf: array<f32, 1024>;   // two [R][H] buffers (2 * CAP): the current h and the next
 var<workgroup> rh: array<f32, CAP>;
@@ -65,7 +54,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
   var acc: array<vec4<f32>, MAX_R>;
   if (G == 1u) {
     for (var q = slice; q < (H + 3u) / 4u; q += KS) {
-      let u = wU(uBase, q, j);
+      let u = loadU(uBase + q * H + j);
       for (var r = 0u; r < R; r++) {
         let k = r * H + 4u * q;
         var hv = vec4<f32>(0.0);
@@ -79,10 +68,10 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
     var k = slice;
     // Four independent weight loads per iteration, then their multiply-adds.
     for (; k + 3u * KS < H; k += 4u * KS) {
-      let u0 = wU(uBase, k, j);
-      let u1 = wU(uBase, k + KS, j);
-      let u2 = wU(uBase, k + 2u * KS, j);
-      let u3 = wU(uBase, k + 3u * KS, j);
+      let u0 = loadU(uBase + k * H + j);
+      let u1 = loadU(uBase + (k + KS) * H + j);
+      let u2 = loadU(uBase + (k + 2u * KS) * H + j);
+      let u3 = loadU(uBase + (k + 3u * KS) * H + j);
       for (var r = 0u; r < R; r++) {
         let i = r * H + k;
         if (fromRh) {
@@ -93,7 +82,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
       }
     }
     for (; k < H; k += KS) {
-      let u = wU(uBase, k, j);
+      let u = loadU(uBase + k * H + j);
       for (var r = 0u; r < R; r++) {
         var hk = 0.0;
         if (fromRh) { hk = rh[r * H + k]; } else { hk = hRead(cur, r * H + k); }

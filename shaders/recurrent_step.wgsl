@@ -22,13 +22,7 @@
 //   Y: the output view; row b's unit j goes to yOff + b*ySB + j.
 // With PROJ the step writes m (and c) only: lstm_projection.wgsl then computes h = m W_hr, writes the
 // h slot and Y, and handles masked steps.
-override CELL: u32 = 1u;        // 0 SimpleRNN, 1 LSTM, 2 GRU (reset after)
-override G: u32 = 4u;           // gates: 1, 4, 3
-override ACT_F: u32 = 2u;       // gate activation (sigmoid)
-override ACT_G: u32 = 4u;       // candidate activation (tanh); SimpleRNN's activation
-override ACT_H: u32 = 4u;       // LSTM output activation (tanh)
-override PEEPHOLE: bool = false;
-override INPUT_FORGET: bool = false;
+// CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup

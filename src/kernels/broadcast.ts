@@ -27,9 +27,9 @@ export function coveredQuads(nq: number): number {
  * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
  * turn, so one load serves sgw lanes (the last group's loads past nq go unused, but quad() must stay
- * in bounds for them). Returns the WGSL to append to the kernel (`enable subgroups;` must go first).
+ * in bounds for them).
  */
-export function reduceSource(nq: number, sgw: number): string {
+function reduceSource(nq: number, sgw: number): string {
   const lines: string[] = [];
   if (sgw > 0) {
     for (let q0 = 0; q0 < nq; q0 += sgw) {
@@ -42,4 +42,14 @@ export function reduceSource(nq: number, sgw: number): string {
   }
   const prelude = sgw > 0 ? broadcastSubgroupsWgsl : broadcastPlainWgsl;
   return `${prelude}\nfn reduce(src: u32, sl: u32) -> vec4<f32> {\n  var acc = vec4<f32>(0.0);\n${lines.join('\n')}\n  return acc;\n}\n`;
+}
+
+/**
+ * A resident kernel's whole module: `kernel` (its `const RES_K: u32 = 1u;` set to privateRows, the
+ * vec4s of weights a thread keeps) with the reduction over nq quads appended, and `enable subgroups;`
+ * first (before every declaration) when sgw > 0.
+ */
+export function residentModule(kernel: string, nq: number, sgw: number, privateRows: number): string {
+  const sized = kernel.replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${privateRows}u;`);
+  return `${sgw > 0 ? 'enable subgroups;\n' : ''}${sized}\n${reduceSource(nq, sgw)}`;
 }

@@ -4,7 +4,7 @@ import matmulResidentWgsl from '../../shaders/matmul_resident.wgsl?raw';
 import matmulRowsWgsl from '../../shaders/matmul_rows.wgsl?raw';
 import matmulW4Wgsl from '../../shaders/matmul_w4.wgsl?raw';
 import { ACTIVATION_ID, type ActSpec } from '../graph/activations.js';
-import { coveredQuads, reduceSource } from './broadcast.js';
+import { coveredQuads, residentModule } from './broadcast.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
 
 /** A strided view: element (t, b, f) at base + t*sT + b*sB + f (in f32 elements). */
@@ -72,13 +72,10 @@ export function matmulProgram(act: ActSpec, p: MatmulParams, target: MatmulTarge
   if (usesResident(p, target)) {
     const sgw = target.subgroupWidth;
     const nq = coveredQuads(Math.ceil(p.K / 4));
-    const resK = 4 * nq;
-    // `enable` must come before every declaration.
-    const source = `${sgw > 0 ? 'enable subgroups;\n' : ''}${residentCode}\n${reduceSource(nq, sgw)}`;
     return {
       name: `matmul_resident act=${name} K<=${4 * nq}${vec ? '' : ' unaligned'}${sgw ? ` subgroups=${sgw}` : ''}`,
       cacheKey: `matmul_resident:${id}:${vec}:${nq}:${sgw}`,
-      code: source.replace('const RES_K: u32 = 4u;', `const RES_K: u32 = ${resK}u;`),
+      code: residentModule(residentCode, nq, sgw, 4 * nq),
       constants: { ACT: id, VEC_W: vec },
       bindings: ['read', 'read', 'read_write', 'uniform'],
       uniformSize: 64,

@@ -11,7 +11,7 @@ import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { GATES } from '../graph/recurrent.js';
-import { coveredQuads, reduceSource } from './broadcast.js';
+import { coveredQuads, residentModule } from './broadcast.js';
 import { FieldWriter, type Program, withActivations } from './program.js';
 
 
@@ -33,6 +33,22 @@ const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
 export function usesResetBeforeKernel(cfg: RecurrentConfig): boolean {
   return cfg.cell === 'gru' && !cfg.resetAfter;
+}
+
+/**
+ * A layer's values of the cell overrides (cells.wgsl, shared by the step, sequence and resident
+ * kernels), with the part of a pipeline's cache key and label they decide.
+ */
+function cellSpec(cfg: RecurrentConfig): { cell: number; key: string; label: string; constants: Record<string, number> } {
+  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
+  const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
+  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  return {
+    cell,
+    key: `${cell}:${f}:${g}:${h}:${peep}:${coupled}`,
+    label: `f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
+    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled },
+  };
 }
 
 /**
@@ -70,9 +86,9 @@ export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: 
 
 /** The fused step program for a layer's cell and activations. */
 export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, units: 64, slices: 1 }, precision: Precision = 'f32'): Program {
-  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
   const bindings = ['read', 'read', 'read_write', 'read_write', 'uniform'] as const;
   if (usesResetBeforeKernel(cfg)) {
+    const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn];
     return {
       name: `gru_reset_before_step ${precision} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn}`,
       cacheKey: `gru_rb:${f}:${g}:${precision}`,
@@ -82,17 +98,15 @@ export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, 
       uniformSize: STEP_UNIFORM_SIZE,
     };
   }
-  const cell = CELL_ID[cfg.cell];
-  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0, proj = cfg.projSize !== null ? 1 : 0;
+  const spec = cellSpec(cfg);
+  const proj = cfg.projSize !== null ? 1 : 0;
   const rows = shape.rows;
   const stage = shape.stage === true && shape.slices === 1;
   return {
-    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices}${stage ? ' staged' : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}${proj ? ' proj' : ''}`,
-    cacheKey: `step:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${precision}`,
+    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices}${stage ? ' staged' : ''} ${spec.label}${proj ? ' proj' : ''}`,
+    cacheKey: `step:${spec.key}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${precision}`,
     code: stepCode[precision],
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, PROJ: proj, R: rows,
-      UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0,
-    },
+    constants: { ...spec.constants, PROJ: proj, R: rows, UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0 },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
   };
@@ -264,18 +278,12 @@ export function sequenceShape(
 /** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
 export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
   if (shape.resident) return residentProgram(cfg, shape, precision);
-  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
-  const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
-  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
-  const threads = shape.lanes * shape.slices;
+  const spec = cellSpec(cfg);
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `seq:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
+    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} ${spec.label}`,
+    cacheKey: `seq:${spec.key}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
     code: sequenceCode[precision],
-    constants: {
-      CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, R: rows,
-      WGS: threads, UL: shape.lanes, KS: shape.slices,
-    },
+    constants: { ...spec.constants, R: rows, WGS: shape.lanes * shape.slices, UL: shape.lanes, KS: shape.slices },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: SEQUENCE_UNIFORM_SIZE,
   };
@@ -283,19 +291,14 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
 
 /** recurrent_resident.wgsl for one layer: the sequence kernel's uniforms, buffers and dispatch (R = 1). */
 function residentProgram(cfg: RecurrentConfig, shape: SequenceShape, precision: Precision): Program {
-  const f = ACTIVATION_ID[cfg.acts.f.fn], g = ACTIVATION_ID[cfg.acts.g.fn], h = ACTIVATION_ID[cfg.acts.h.fn];
-  const cell = usesResetBeforeKernel(cfg) ? 3 : CELL_ID[cfg.cell];
-  const peep = cfg.peephole ? 1 : 0, coupled = cfg.inputForget ? 1 : 0;
+  const spec = cellSpec(cfg);
   const sgw = shape.subgroupWidth ?? 0;
   const nq = coveredQuads(Math.ceil(cfg.units / 4));
-  const resK = residentRows(cfg);
-  // `enable` must come before every declaration.
-  const code = `${sgw > 0 ? 'enable subgroups;\n' : ''}${residentCode[precision]}\n${reduceSource(nq, sgw)}`;
   return {
-    name: `${cfg.cell}${cell === 3 ? '_reset_before' : ''}_resident ${precision} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} f=${cfg.acts.f.fn} g=${cfg.acts.g.fn} h=${cfg.acts.h.fn}${peep ? ' peephole' : ''}${coupled ? ' input_forget' : ''}`,
-    cacheKey: `res:${cell}:${f}:${g}:${h}:${peep}:${coupled}:${shape.lanes}:${nq}:${sgw}:${precision}`,
-    code: code.replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${resK}u;`),
-    constants: { CELL: cell, G: GATES[cfg.cell], ACT_F: f, ACT_G: g, ACT_H: h, PEEPHOLE: peep, INPUT_FORGET: coupled, UL: shape.lanes },
+    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
+    cacheKey: `res:${spec.key}:${shape.lanes}:${nq}:${sgw}:${precision}`,
+    code: residentModule(residentCode[precision], nq, sgw, residentRows(cfg)),
+    constants: { ...spec.constants, UL: shape.lanes },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: SEQUENCE_UNIFORM_SIZE,
   };

@@ -11,6 +11,7 @@ import type { Model } from '../graph/model.js';
 import { RecurrentLayer } from '../graph/recurrent.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { AcquiredDevice } from '../gpu/device.js';
+import { HostPacer, hostPolls } from '../gpu/pacer.js';
 import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
 import { subgroupWidthFor } from '../kernels/broadcast.js';
 import { recurrentWeightStride } from '../kernels/recurrent.js';
@@ -53,6 +54,8 @@ export class GpuCompiledModel implements CompiledModel {
   /** predict()'s internal sessions for long inputs, by batch size. */
   private readonly longSessions = new Map<number, GpuStream>();
   private maxSteps = DEFAULT_MAX_STEPS_PER_SUBMIT;
+  /** Paces predict()'s wait for the GPU (pacer.ts); active on CPU-emulated adapters under Node. */
+  private pacer = new HostPacer(false);
 
   /** Kernel choice and device limits every plan of this model is built with. */
   planOptions: PlanOptions = {};
@@ -67,6 +70,7 @@ export class GpuCompiledModel implements CompiledModel {
   static async create(acquired: AcquiredDevice, model: Model, options: CompileOptions, onDispose: () => void): Promise<GpuCompiledModel> {
     const compiled = new GpuCompiledModel(acquired, model, onDispose);
     compiled.maxSteps = checkMaxSteps(options.maxStepsPerSubmit);
+    compiled.pacer = new HostPacer(acquired.software && hostPolls());
     compiled.planOptions = {
       kernel: checkKernelChoice(options.kernel),
       precision: checkPrecision(options.precision),
@@ -310,7 +314,9 @@ export class GpuCompiledModel implements CompiledModel {
       const r = live.regions[i]!;
       encoder.copyBufferToBuffer(live.buffers[home.buf]!, r.start * 4, live.staging[i]!, 0, (r.end - r.start) * 4);
     });
+    const submitted = performance.now();
     device.queue.submit([encoder.finish()]);
+    if (readback) await this.pacer.pause(live);
     const error = await device.popErrorScope();
     if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
     if (!readback) return [];
@@ -318,6 +324,7 @@ export class GpuCompiledModel implements CompiledModel {
       if (this.acquired.lost) throw this.acquired.lost;
       throw e;
     });
+    this.pacer.record(live, performance.now() - submitted);
     try {
       return plan.outputs.map(({ home, shape }, i) => gather(new Float32Array(live.staging[i]!.getMappedRange()), home, shape, live.regions[i]!.start));
     } finally {

@@ -8,18 +8,22 @@
  * 111 ms when the JS thread slept through most of it; config b of the benchmarks 392 ms and 258 ms.
  *
  * So a plan that ran long before sleeps most of its expected duration before it awaits, and polls
- * only for the rest. The expectation follows a faster run at once and a slower one halfway (one slow
- * run, a page fault or another process, should not make the next runs oversleep). A measured run
- * includes its sleep, so a plan that got much faster is found out within a few runs (the sleep
- * shrinks by SLEEP_SHARE each time).
+ * only for the rest. A pass that was still running when the sleep ended measured its own length
+ * (submit to results): the next one expects that. One that was already done when the sleep ended
+ * (results within OVERSLEPT_MS of waking) says only that it took less: the next one expects half, so
+ * a plan that got faster, or an outlier, costs a few short oversleeps. A plan's first pass is not
+ * recorded: on llvmpipe it includes compiling the pipelines, seconds.
  */
 
-/** Share of the last duration slept before awaiting. */
+/** Share of the expected duration slept before awaiting. */
 export const SLEEP_SHARE = 0.85;
 /** Below this many milliseconds the timer's own slack would cost more than the polling. */
 export const MIN_SLEEP_MS = 4;
+/** Results within this many milliseconds of waking mean the pass ended during the sleep. */
+export const OVERSLEPT_MS = 2;
 
 export class HostPacer {
+  /** Expected milliseconds per plan; 0 after its first pass (not recorded). */
   private readonly expected = new WeakMap<object, number>();
 
   /** enabled: the host polls the adapter from the JS thread and the adapter runs on the same cores. */
@@ -32,17 +36,18 @@ export class HostPacer {
     return ms >= MIN_SLEEP_MS ? ms : 0;
   }
 
-  /** Sleeps sleepFor(plan). */
-  async pause(plan: object): Promise<void> {
+  /** Sleeps sleepFor(plan); returns how long it meant to. */
+  async pause(plan: object): Promise<number> {
     const ms = this.sleepFor(plan);
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    return ms;
   }
 
-  /** Records how long `plan`'s pass took, from submit to its results in hand. */
-  record(plan: object, ms: number): void {
+  /** Records a pass of `plan`: `ms` from submit to its results in hand, `slept` of them in pause(). */
+  record(plan: object, ms: number, slept: number): void {
     if (!this.enabled) return;
-    const before = this.expected.get(plan);
-    this.expected.set(plan, before === undefined || ms < before ? ms : (before + ms) / 2);
+    if (!this.expected.has(plan)) this.expected.set(plan, 0);
+    else this.expected.set(plan, slept > 0 && ms - slept <= OVERSLEPT_MS ? ms / 2 : ms);
   }
 }
 

@@ -316,7 +316,7 @@ export class GpuCompiledModel implements CompiledModel {
     });
     const submitted = performance.now();
     device.queue.submit([encoder.finish()]);
-    if (readback) await this.pacer.pause(live);
+    const slept = readback ? await this.pacer.pause(live) : 0;
     const error = await device.popErrorScope();
     if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
     if (!readback) return [];
@@ -324,7 +324,7 @@ export class GpuCompiledModel implements CompiledModel {
       if (this.acquired.lost) throw this.acquired.lost;
       throw e;
     });
-    this.pacer.record(live, performance.now() - submitted);
+    this.pacer.record(live, performance.now() - submitted, slept);
     try {
       return plan.outputs.map(({ home, shape }, i) => gather(new Float32Array(live.staging[i]!.getMappedRange()), home, shape, live.regions[i]!.start));
     } finally {

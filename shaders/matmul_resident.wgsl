@@ -8,6 +8,10 @@
 // Same buffers and Params as matmul.wgsl (matmul_params.wgsl); W bound as vec4s (matmul_w4.wgsl).
 override ACT: u32 = 0u;
 override VEC_W: bool = true;
+// Stage each row of X in workgroup memory first (matmulProgram sets it for K > 128): read from
+// storage inside the long reduction, Mesa's compiler computed every product first and spilled it
+// (K = 256: 1.5x slower); the staged rows cost a barrier a row, more than they save for smaller K.
+override STAGED: bool = false;
 
 const WG: u32 = 64u;            // threads, each owning 4 columns: 256 columns per workgroup
 
@@ -18,8 +22,16 @@ var<private> wres: array<vec4<f32>, RES_K>;
 
 // Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.
 
-// Inputs 4q .. 4q+3 of the row starting at xb (zero past K).
+// Two staged rows of X (STAGED), 64 quads each (K <= 256), zero past K.
+var<workgroup> xs: array<vec4<f32>, 128>;
+
+// Inputs 4q .. 4q+3 (zero past K) of the row starting at xb, or with STAGED of staged row xb (0, 1).
 fn quad(xb: u32, q: u32) -> vec4<f32> {
+  if (STAGED) { return xs[xb * 64u + q]; }
+  return load4(xb, q);
+}
+
+fn load4(xb: u32, q: u32) -> vec4<f32> {
   let k = 4u * q;
   var v = vec4<f32>(0.0);
   if (k < p.K) { v.x = X[xb + k]; }
@@ -52,15 +64,26 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   if (live && p.hasBias != 0u) { bias = wRow(p.K, c); }
   let row0 = wid.y * p.rows;
   let end = min(row0 + p.rows, p.M);
+  if (STAGED) {
+    // Thread i stages quad i of the next row while this one is reduced; one barrier a row.
+    xs[lane.index] = load4(xRow(row0), lane.index);
+    workgroupBarrier();
+  }
+  var buf = 0u;
   for (var r = row0; r < end; r++) {
+    if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + lane.index] = load4(xRow(r + 1u), lane.index); }
     // Every lane reduces (the broadcasts need them all); those past N store nothing.
-    let v = reduce(xRow(r), sl) + bias;
+    let v = reduce(select(xRow(r), buf, STAGED), sl) + bias;
     if (live) {
       let yr = yRow(r) + c;
       Y[yr] = activate(ACT, v.x, p.alpha, p.beta);
       if (c + 1u < p.N) { Y[yr + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
       if (c + 2u < p.N) { Y[yr + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
       if (c + 3u < p.N) { Y[yr + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
+    }
+    if (STAGED) {
+      workgroupBarrier();
+      buf = 1u - buf;
     }
   }
 }

@@ -45,6 +45,8 @@ const ROWS_ROWS = 8;
 /** matmul_resident.wgsl: columns per workgroup, and the most inputs (K) a thread keeps in private memory. */
 const RESIDENT_COLS = 256;
 const RESIDENT_MAX_K = 256;
+/** matmul_resident.wgsl stages X's rows in workgroup memory for more quads of inputs than this (K > 128). */
+const STAGE_ABOVE_QUADS = 32;
 
 /** matmul_resident.wgsl runs a CPU-emulated adapter's matmuls of up to RESIDENT_MAX_K inputs. */
 function usesResident(p: MatmulParams, target: MatmulTarget): boolean {
@@ -76,7 +78,7 @@ export function matmulProgram(act: ActSpec, p: MatmulParams, target: MatmulTarge
       name: `matmul_resident act=${name} K<=${4 * nq}${vec ? '' : ' unaligned'}${sgw ? ` subgroups=${sgw}` : ''}`,
       cacheKey: `matmul_resident:${id}:${vec}:${nq}:${sgw}`,
       code: residentModule(residentCode, nq, sgw, 4 * nq),
-      constants: { ACT: id, VEC_W: vec },
+      constants: { ACT: id, VEC_W: vec, STAGED: nq > STAGE_ABOVE_QUADS ? 1 : 0 },
       bindings: ['read', 'read', 'read_write', 'uniform'],
       uniformSize: 64,
     };

@@ -85,6 +85,10 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
 - **Timing**: a first pass (checked against the reference), warm-up passes, then up to \`--runs\` timed
   passes (at least 3; a slow runner stops after \`--budget\` seconds). Each pass is the whole
   \`predict\`: inputs uploaded, every layer run, outputs read back to the CPU. Median and min reported.
+  On a CPU-emulated adapter in Node, webgpu-rnn's \`predict\` sleeps through most of a pass it has timed
+  before (\`src/gpu/pacer.ts\`) instead of awaiting at once: Dawn's Node binding polls the device from
+  the JS thread while a promise is pending, and there that thread takes a core from lavapipe's own
+  workers. tfjs awaits Dawn's promises at once, as any caller of \`mapAsync\` does.
 - **Check**: every runner's output is compared with webgpu-rnn's float64 CPU reference; the max abs
   error is reported and a runner over the config's tolerance (1e-3 for f32, 5e-2 for f16) is flagged.
 - **cuDNN** (GPU machine only): \`.gpu-kit/cudnn_rnn.py\` (PyTorch), fp32 without TF32 for the f32

@@ -250,7 +250,7 @@ if (json) {
   for (const r of rows) console.log(JSON.stringify({ ...r, adapter: adapterName, date: when }));
 } else {
   console.log(`adapter: ${adapterName} (${when} UTC)`);
-  console.log(`reduction ${K} x ${N} (rows8: ${R} rows), ${REPS} dispatches per submit, min of 5 submits`);
+  console.log(`reduction ${K} x ${N} (rows8: ${R} rows), ${REPS} dispatches per submit, min of 5 submits (alu: 20)`);
   for (const r of rows) console.log(`  ${describe(r)}`);
 }
 if (writeDocs) {
@@ -290,7 +290,7 @@ function docs() {
     `_Written by \`node bench/adapter-bound.mjs --write-docs\` on ${when} UTC; adapter: ${adapterName}._`,
     '',
     `Plain WGSL probes of the recurrent reduction (${K} inputs, ${N} outputs, each thread four outputs as a vec4),`,
-    'each checked against a CPU result (alu has none to check), minimum of five timed submits, the JS thread',
+    'each checked against a CPU result (alu has none to check), minimum of five timed submits (alu: twenty), the JS thread',
     'asleep through most of each as predict() does here (src/gpu/pacer.ts):',
     '',
     '| probe | what it does | result |',

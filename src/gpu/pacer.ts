@@ -9,9 +9,10 @@
  *
  * So a plan that ran long before sleeps most of its expected duration before it awaits, and polls
  * only for the rest. A pass that was still running when the sleep ended measured its own length
- * (submit to results): the next one expects that. One that was already done when the sleep ended
- * (results within OVERSLEPT_MS of waking) says only that it took less: the next one expects half, so
- * a plan that got faster, or an outlier, costs a few short oversleeps. A plan's first pass is not
+ * (submit to results): the next one expects that, but at most twice the last expectation (one stall
+ * of the event loop or the machine should not make the next pass sleep through it). One whose results
+ * came within OVERSLEPT_MS of waking was already done: it says only that it took less, so the next one
+ * expects half, and a plan that got faster costs a few short oversleeps. A plan's first pass is not
  * recorded: on llvmpipe it includes compiling the pipelines, seconds.
  */
 
@@ -36,22 +37,31 @@ export class HostPacer {
     return ms >= MIN_SLEEP_MS ? ms : 0;
   }
 
-  /** Sleeps sleepFor(plan); returns how long it meant to. */
-  async pause(plan: object): Promise<number> {
+  /** Sleeps sleepFor(plan). */
+  async pause(plan: object): Promise<void> {
     const ms = this.sleepFor(plan);
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
-    return ms;
   }
 
-  /** Records a pass of `plan`: `ms` from submit to its results in hand, `slept` of them in pause(). */
-  record(plan: object, ms: number, slept: number): void {
+  /**
+   * Records a pass of `plan` (after its pause()): `ms` from submit to its results in hand, `awake` of
+   * them after pause() returned.
+   */
+  record(plan: object, ms: number, awake: number): void {
     if (!this.enabled) return;
-    if (!this.expected.has(plan)) this.expected.set(plan, 0);
-    else this.expected.set(plan, slept > 0 && ms - slept <= OVERSLEPT_MS ? ms / 2 : ms);
+    const before = this.expected.get(plan);
+    if (before === undefined) this.expected.set(plan, 0);
+    else if (this.sleepFor(plan) > 0 && awake <= OVERSLEPT_MS) this.expected.set(plan, ms / 2);
+    else this.expected.set(plan, before > 0 ? Math.min(ms, 2 * before) : ms);
   }
 }
 
-/** Whether this host settles WebGPU promises by polling from the JS thread: Dawn's Node binding does. */
+/**
+ * Whether this host settles WebGPU promises by polling from the JS thread: Dawn's Node binding does
+ * (Node, where `navigator.gpu` is not defined; a runtime with its own navigator.gpu, such as an
+ * Electron renderer, does not poll from JS).
+ */
 export function hostPolls(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node;
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  return typeof process !== 'undefined' && !!process.versions?.node && !nav?.gpu;
 }

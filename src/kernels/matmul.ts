@@ -74,11 +74,12 @@ export function matmulProgram(act: ActSpec, p: MatmulParams, target: MatmulTarge
   if (usesResident(p, target)) {
     const sgw = target.subgroupWidth;
     const nq = coveredQuads(Math.ceil(p.K / 4));
+    const staged = nq > STAGE_ABOVE_QUADS;
     return {
-      name: `matmul_resident act=${name} K<=${4 * nq}${vec ? '' : ' unaligned'}${sgw ? ` subgroups=${sgw}` : ''}`,
+      name: `matmul_resident act=${name} K<=${4 * nq}${vec ? '' : ' unaligned'}${staged ? ' staged' : ''}${sgw ? ` subgroups=${sgw}` : ''}`,
       cacheKey: `matmul_resident:${id}:${vec}:${nq}:${sgw}`,
       code: residentModule(residentCode, nq, sgw, 4 * nq),
-      constants: { ACT: id, VEC_W: vec, STAGED: nq > STAGE_ABOVE_QUADS ? 1 : 0 },
+      constants: { ACT: id, VEC_W: vec, STAGED: staged ? 1 : 0 },
       bindings: ['read', 'read', 'read_write', 'uniform'],
       uniformSize: 64,
     };

@@ -54,7 +54,10 @@ export class GpuCompiledModel implements CompiledModel {
   /** predict()'s internal sessions for long inputs, by batch size. */
   private readonly longSessions = new Map<number, GpuStream>();
   private maxSteps = DEFAULT_MAX_STEPS_PER_SUBMIT;
-  /** Paces predict()'s wait for the GPU (pacer.ts); active on CPU-emulated adapters under Node. */
+  /**
+   * Paces predict()'s wait for a pass submitted at once (pacer.ts); active on CPU-emulated adapters
+   * under Node. Inputs longer than maxSteps run through a session (stream.ts), unpaced.
+   */
   private pacer = new HostPacer(false);
 
   /** Kernel choice and device limits every plan of this model is built with. */
@@ -316,15 +319,19 @@ export class GpuCompiledModel implements CompiledModel {
     });
     const submitted = performance.now();
     device.queue.submit([encoder.finish()]);
-    const slept = readback ? await this.pacer.pause(live) : 0;
+    if (readback) await this.pacer.pause(live);
+    const woke = performance.now();
     const error = await device.popErrorScope();
     if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
     if (!readback) return [];
+    // dispose() may have come during the pause; its staging buffers are gone then.
+    this.checkAlive();
     await Promise.all(live.staging.map((s) => s.mapAsync(1 /* GPUMapMode.READ */))).catch((e: unknown) => {
       if (this.acquired.lost) throw this.acquired.lost;
       throw e;
     });
-    this.pacer.record(live, performance.now() - submitted, slept);
+    const done = performance.now();
+    this.pacer.record(live, done - submitted, done - woke);
     try {
       return plan.outputs.map(({ home, shape }, i) => gather(new Float32Array(live.staging[i]!.getMappedRange()), home, shape, live.regions[i]!.start));
     } finally {

@@ -143,8 +143,8 @@ function singleLayerCases(): TaggedCase[] {
 
 /**
  * Sizes at and around the kernels' tiling: exact powers of two (no partial tile), the largest hidden
- * sizes with batch 16 and 64 steps, wide inputs (the all-steps input projection with K > 256) and wide
- * dense / softmax rows.
+ * sizes with batch 16 and 64 steps, wide inputs (the all-steps input projection with K > 256), inputs
+ * the CPU-emulated matmul stages (128 < K <= 256) and wide dense / softmax rows.
  */
 function sizeCases(): TaggedCase[] {
   const exact: Record<Cell, number> = { simpleRNN: 256, lstm: 64, gru: 128, gruV1: 32 };
@@ -161,6 +161,15 @@ function sizeCases(): TaggedCase[] {
     layers.gru({ units: 130, inputShape: [7, 4] }),
     layers.dense({ units: 300, activation: 'relu' }),
     layers.dense({ units: 257, activation: 'softmax' }),
+  ]), { batch: 16 }));
+  // matmul_resident.wgsl stages rows of X for 128 < K <= 256: K at the top of that range, and several
+  // workgroups of rows (640 and 1024 rows here), aligned and unaligned output widths.
+  out.push(makeCase('time-distributed dense K=256 -> 64 tanh T=40 B=16', () => sequential([
+    layers.dense({ units: 64, activation: 'tanh', inputShape: [40, 256] }),
+  ]), { batch: 16 }));
+  out.push(makeCase('lstm(200, rs) -> gru(19) T=64 B=16 F=3', () => sequential([
+    layers.lstm({ units: 200, returnSequences: true, inputShape: [64, 3] }),
+    layers.gru({ units: 19 }),
   ]), { batch: 16 }));
   out.push(makeCase('bidirectional lstm concat rs H=130 T=64 B=16 -> time-distributed dense softmax', () => sequential([
     layers.bidirectional({ layer: layers.lstm({ units: 130, returnSequences: true }), inputShape: [64, 3] }),

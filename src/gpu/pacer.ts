@@ -12,7 +12,7 @@
  * (submit to results): the next one expects that, but at most twice the last expectation (one stall
  * of the event loop or the machine should not make the next pass sleep through it). One whose results
  * came within OVERSLEPT_MS of waking was already done: it says only that it took less, so the next one
- * expects half, and a plan that got faster costs a few short oversleeps. A plan's first pass is not
+ * expects 3/4 of it, and a plan that got faster costs a few short oversleeps. A plan's first pass is not
  * recorded: on llvmpipe it includes compiling the pipelines, seconds.
  */
 
@@ -22,6 +22,8 @@ export const SLEEP_SHARE = 0.85;
 export const MIN_SLEEP_MS = 4;
 /** Results within this many milliseconds of waking mean the pass ended during the sleep. */
 export const OVERSLEPT_MS = 2;
+/** After an oversleep the next pass expects this share of the last (a pass varies by 10-20% here). */
+export const OVERSLEPT_SHRINK = 0.75;
 
 export class HostPacer {
   /** Expected milliseconds per plan; 0 after its first pass (not recorded). */
@@ -51,7 +53,7 @@ export class HostPacer {
     if (!this.enabled) return;
     const before = this.expected.get(plan);
     if (before === undefined) this.expected.set(plan, 0);
-    else if (this.sleepFor(plan) > 0 && awake <= OVERSLEPT_MS) this.expected.set(plan, ms / 2);
+    else if (this.sleepFor(plan) > 0 && awake <= OVERSLEPT_MS) this.expected.set(plan, OVERSLEPT_SHRINK * ms);
     else this.expected.set(plan, before > 0 ? Math.min(ms, 2 * before) : ms);
   }
 }

@@ -21,7 +21,7 @@ const WG: u32 = 64u;            // threads, each owning 4 columns: 256 columns p
 const RES_K: u32 = 1u;
 var<private> wres: array<vec4<f32>, RES_K>;
 
-// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W, wRow(), xQuad() and storeQuad(): matmul_w4.wgsl.
 
 // Two staged rows of X (STAGED), 64 quads each (K <= 256), zero past K.
 var<workgroup> xs: array<vec4<f32>, 128>;
@@ -29,17 +29,7 @@ var<workgroup> xs: array<vec4<f32>, 128>;
 // Inputs 4q .. 4q+3 (zero past K) of the row starting at xb, or with STAGED of staged row xb (0, 1).
 fn quad(xb: u32, q: u32) -> vec4<f32> {
   if (STAGED) { return xs[xb * 64u + q]; }
-  return load4(xb, q);
-}
-
-fn load4(xb: u32, q: u32) -> vec4<f32> {
-  let k = 4u * q;
-  var v = vec4<f32>(0.0);
-  if (k < p.K) { v.x = X[xb + k]; }
-  if (k + 1u < p.K) { v.y = X[xb + k + 1u]; }
-  if (k + 2u < p.K) { v.z = X[xb + k + 2u]; }
-  if (k + 3u < p.K) { v.w = X[xb + k + 3u]; }
-  return v;
+  return xQuad(xb, q);
 }
 
 // Quad q's share of this thread's four columns.
@@ -67,21 +57,15 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   let end = min(row0 + p.rows, p.M);
   if (STAGED) {
     // Thread i stages quad i of the next row while this one is reduced; one barrier a row.
-    xs[lane.index] = load4(xRow(row0), lane.index);
+    xs[lane.index] = xQuad(xRow(row0), lane.index);
     workgroupBarrier();
   }
   var buf = 0u;
   for (var r = row0; r < end; r++) {
-    if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + lane.index] = load4(xRow(r + 1u), lane.index); }
+    if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + lane.index] = xQuad(xRow(r + 1u), lane.index); }
     // Every lane reduces (the broadcasts need them all); those past N store nothing.
     let v = reduce(select(xRow(r), buf, STAGED), sl) + bias;
-    if (live) {
-      let yr = yRow(r) + c;
-      Y[yr] = activate(ACT, v.x, p.alpha, p.beta);
-      if (c + 1u < p.N) { Y[yr + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
-      if (c + 2u < p.N) { Y[yr + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
-      if (c + 3u < p.N) { Y[yr + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
-    }
+    if (live) { storeQuad(yRow(r), c, v); }
     if (STAGED) {
       workgroupBarrier();
       buf = 1u - buf;

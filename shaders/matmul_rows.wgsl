@@ -12,7 +12,7 @@ const WG: u32 = 64u;          // threads, each owning 4 columns: 256 columns per
 const RM: u32 = 8u;           // rows per workgroup
 const TK4: u32 = 128u;        // vec4s of one row staged per tile (RM * TK4 = 1024 vec4s, 16 KiB)
 
-// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W and wRow(): matmul_w4.wgsl.
+// Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W, wRow(), xQuad() and storeQuad(): matmul_w4.wgsl.
 
 var<workgroup> xs: array<vec4<f32>, 1024>;
 
@@ -28,15 +28,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     for (var e = lid.x; e < RM * TK4; e += WG) {
       let r = row0 + e / TK4;
       let q = e % TK4;
-      let k = 4u * (t0 + q);
       var v = vec4<f32>(0.0);
-      if (q < n4 && r < p.M) {
-        let xb = xRow(r) + k;
-        v.x = X[xb];
-        if (k + 1u < p.K) { v.y = X[xb + 1u]; }
-        if (k + 2u < p.K) { v.z = X[xb + 2u]; }
-        if (k + 3u < p.K) { v.w = X[xb + 3u]; }
-      }
+      if (q < n4 && r < p.M) { v = xQuad(xRow(r), t0 + q); }
       xs[e] = v;
     }
     workgroupBarrier();
@@ -69,11 +62,6 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var r = 0u; r < RM; r++) {
     let gr = row0 + r;
     if (gr >= p.M) { continue; }
-    let yr = yRow(gr) + c;
-    let v = acc[r] + bias;
-    Y[yr] = activate(ACT, v.x, p.alpha, p.beta);
-    if (c + 1u < p.N) { Y[yr + 1u] = activate(ACT, v.y, p.alpha, p.beta); }
-    if (c + 2u < p.N) { Y[yr + 2u] = activate(ACT, v.z, p.alpha, p.beta); }
-    if (c + 3u < p.N) { Y[yr + 3u] = activate(ACT, v.w, p.alpha, p.beta); }
+    storeQuad(yRow(gr), c, acc[r] + bias);
   }
 }

@@ -25,6 +25,8 @@ var<private> wres: array<vec4<f32>, RES_K>;
 
 // Two staged rows of X (STAGED), 64 quads each (K <= 256), zero past K.
 var<workgroup> xs: array<vec4<f32>, 128>;
+// With STAGED, each thread's index, read back after a barrier (see main).
+var<workgroup> laneIds: array<u32, WG>;
 
 // Inputs 4q .. 4q+3 (zero past K) of the row starting at xb, or with STAGED of staged row xb (0, 1).
 fn quad(xb: u32, q: u32) -> vec4<f32> {
@@ -43,7 +45,19 @@ fn term(xv: vec4<f32>, q: u32) -> vec4<f32> {
 
 @compute @workgroup_size(WG)
 fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
-  let c = (wid.x * WG + lane.index) * 4u;
+  let row0 = wid.y * p.rows;
+  let end = min(row0 + p.rows, p.M);
+  var li = lane.index;
+  if (STAGED) {
+    // Thread i stages quad i of the next row while this one is reduced; one barrier a row. After a
+    // barrier llvmpipe would recompute a value derived from the invocation index with per-lane integer
+    // divisions at each use (recurrent_resident.wgsl says more); one loaded from memory is kept.
+    xs[li] = xQuad(xRow(row0), li);
+    laneIds[li] = li;
+    workgroupBarrier();
+    li = laneIds[lane.index];
+  }
+  let c = (wid.x * WG + li) * 4u;
   let sl = subgroupLane(lane);
   let live = c < p.N;
   for (var k = 0u; k < RES_K; k++) {
@@ -53,16 +67,9 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   }
   var bias = vec4<f32>(0.0);
   if (live && p.hasBias != 0u) { bias = wRow(p.K, c); }
-  let row0 = wid.y * p.rows;
-  let end = min(row0 + p.rows, p.M);
-  if (STAGED) {
-    // Thread i stages quad i of the next row while this one is reduced; one barrier a row.
-    xs[lane.index] = xQuad(xRow(row0), lane.index);
-    workgroupBarrier();
-  }
   var buf = 0u;
   for (var r = row0; r < end; r++) {
-    if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + lane.index] = xQuad(xRow(r + 1u), lane.index); }
+    if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + li] = xQuad(xRow(r + 1u), li); }
     // Every lane reduces (the broadcasts need them all); those past N store nothing.
     let v = reduce(select(xRow(r), buf, STAGED), sl) + bias;
     if (live) { storeQuad(yRow(r), c, v); }

@@ -1,11 +1,12 @@
 // A whole recurrent layer in one dispatch, shaped for CPU-emulated adapters (lavapipe, SwiftShader):
-// one workgroup per sequence (batch row x direction: dispatch (B, D)), one thread per unit, and each
-// thread's weights copied once into private memory, where every step reads them. On llvmpipe a
+// one workgroup per ROWS batch rows and direction (dispatch (ceil(B / ROWS), D)), one thread per unit,
+// and each thread's weights copied once into private memory, where every step reads them for every
+// row of the workgroup. On llvmpipe a
 // storage or workgroup load at a computed address runs as a scalar loop over the SIMD lanes with a
 // bounds check per lane; private memory is plain per-lane memory.
 //
-// The hidden state lives in workgroup memory as vec4s (two ping-pong buffers, one barrier per step;
-// GRU reset-before a second for r * h).
+// The hidden state lives in workgroup memory as vec4s (per row two ping-pong buffers, one barrier per
+// step; GRU reset-before a second for r * h).
 // With the `subgroups` feature (broadcast_subgroups.wgsl) each lane loads one vec4 of h and
 // subgroupBroadcast hands it to the others, so one load serves several lanes.
 //
@@ -13,6 +14,10 @@
 // from S slot 0 and c from the c region, writes the final h to slot `finalSlot` and the final c back.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override UL: u32 = 64u;         // threads, one per unit (UL >= H, a multiple of 64)
+
+// Batch rows a workgroup runs (1, 2 or 4; residentProgram writes it here): every weight a thread
+// loads from private memory serves that many rows' multiply-adds. Rows past B idle along.
+const ROWS: u32 = 1u;
 
 // Rows of U a unit keeps in private memory: residentProgram writes the rows the reduction reads here
 // (H, or ceil(H / 4) for G = 1, rounded up by coveredQuads()), since a private array's size must be a
@@ -22,8 +27,8 @@ var<private> wres: array<vec4<f32>, RES_K>;
 
 // vec4s of one h buffer: 256 units at most.
 const HQ: u32 = 64u;
-// [3][HQ]: h ping-pong (buffers 0, 1), then r * h (2, GRU reset-before); zero past H.
-var<workgroup> hq: array<vec4<f32>, 192>;
+// [row][3][HQ]: each row's h ping-pong (buffers 0, 1), then r * h (2, GRU reset-before); zero past H.
+var<workgroup> hq: array<vec4<f32>, ROWS * 3u * HQ>;
 // Each thread's unit, read back after a barrier (see main).
 var<workgroup> units: array<u32, 256>;
 
@@ -31,9 +36,14 @@ fn pre(x: f32) -> f32 {
   return clamp(x, -st.clip, st.clip);
 }
 
-// Quad q of the vector the reduction reads: h buffer `buf` (0, 1), or r * h (buf 2).
-fn quad(buf: u32, q: u32) -> vec4<f32> {
-  return hq[buf * HQ + q];
+// Quad q of the vector row r's reduction reads: its h buffer `buf` (0, 1), or r * h (buf 2).
+fn quad(r: u32, buf: u32, q: u32) -> vec4<f32> {
+  return hq[(r * 3u + buf) * HQ + q];
+}
+
+// Unit j's element of row r's buffer buf.
+fn setQuad(r: u32, buf: u32, j: u32, v: f32) {
+  hq[(r * 3u + buf) * HQ + j / 4u][j % 4u] = v;
 }
 
 // Quad q's share of the recurrent sums: hv holds inputs 4q .. 4q+3.
@@ -43,8 +53,111 @@ fn term(hv: vec4<f32>, q: u32) -> vec4<f32> {
   return hv.x * wres[k] + hv.y * wres[k + 1u] + hv.z * wres[k + 2u] + hv.w * wres[k + 3u];
 }
 
-// struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(buf, sl), the
-// sum of term(quad(buf, q), q) over the quads of h: reduceSource() in src/kernels/broadcast.ts.
+// struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(buf, sl), for
+// each row r < ROWS the sum of term(quad(r, buf, q), q) over the quads of h (zero past ROWS):
+// reduceSource() in src/kernels/broadcast.ts.
+
+// The thread's unit: its index, whether it is one of the layer's, and its peepholes (LSTM: i, f, o) or
+// recurrent biases (GRU reset-after: z, r, h).
+struct Unit {
+  j: u32,
+  live: bool,
+  peep: vec4<f32>,
+  rb: vec4<f32>,
+}
+
+// One batch row's state of the thread's unit, across steps.
+struct Row {
+  b: u32,           // the batch row
+  on: bool,         // b < B
+  h: f32,           // h(t - 1), then h(t)
+  c: f32,           // LSTM cell state
+  last: f32,        // the output a masked step repeats
+  yLast: f32,       // a last-output-only layer's output
+  wrote: bool,      // whether a step stored yLast
+  z: f32,           // GRU reset-before: the update gate, between its two reductions
+}
+
+// Row r (batch row b) of direction d: the unit's initial state, h into buffer 0 (zero past H).
+fn initRow(r: u32, b: u32, d: u32, u: Unit) -> Row {
+  var row: Row;
+  row.b = b;
+  row.on = b < st.B;
+  if (u.live && row.on) {
+    let i = d * st.B * st.H + b * st.H + u.j;
+    row.h = S[i];
+    if (CELL == 1u) { row.c = S[2u * st.DBH + i]; }
+    row.last = select(0.0, row.h, st.carryInit != 0u);
+  }
+  setQuad(r, 0u, u.j, row.h);
+  setQuad(r, 1u, u.j, 0.0);
+  return row;
+}
+
+// The unit's offset in P for the row at time t (direction d).
+fn pAt(row: Row, t: u32, d: u32, u: Unit) -> u32 {
+  return t * st.B * st.pRow + row.b * st.pRow + d * st.GH + u.j;
+}
+
+// GRU reset-before, between the reductions: the update gate, and r * h into row r's buffer 2.
+fn gateRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, t: u32, d: u32, u: Unit) {
+  var rh = 0.0;
+  if (u.live && (*row).on) {
+    let pb = pAt(*row, t, d, u);
+    (*row).z = activate(ACT_F, pre(P[pb] + a.x), st.aF, st.bF);
+    rh = activate(ACT_F, pre(P[pb + st.H] + a.y), st.aF, st.bF) * (*row).h;
+  }
+  setQuad(r, 2u, u.j, rh);
+}
+
+// One step of row r: the recurrent sums a (GRU reset-before: a2 holds the candidate's), at times
+// (read, output); the new h goes into the row's buffer nxt.
+fn stepRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, a2: vec4<f32>, times: vec2<u32>, d: u32, dir: SeqDir, u: Unit, nxt: u32) {
+  let H = st.H;
+  var h = (*row).h;
+  if ((*row).on) {
+    let t = times.x;
+    let masked = st.maskOn != 0u && P[st.maskBase + t * st.B + (*row).b] < 0.5;
+    if (u.live && !masked) {
+      let pb = pAt(*row, t, d, u);
+      if (CELL == 0u) {
+        h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
+      } else if (CELL == 1u) {
+        let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, (*row).c, u.peep);
+        h = hc.x;
+        (*row).c = hc.y;
+      } else if (CELL == 2u) {
+        h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, u.rb, h);
+      } else {
+        let z = (*row).z;
+        h = z * h + (1.0 - z) * activate(ACT_G, pre(P[pb + 2u * H] + a2.z), st.aG, st.bG);
+      }
+    }
+    if (u.live) {
+      let y = dir.yBase + times.y * st.ysT + (*row).b * st.ySB + u.j;
+      if (masked) {
+        // A masked step keeps the state and repeats the previous output (or writes zeros).
+        if (st.seqOut != 0u) { Y[y] = select((*row).last, 0.0, st.padZero != 0u); }
+      } else {
+        if (st.seqOut != 0u) { Y[y] = h; } else { (*row).yLast = h; (*row).wrote = true; }
+        (*row).last = h;
+      }
+    }
+  }
+  setQuad(r, nxt, u.j, h);
+  (*row).h = h;
+}
+
+// After the last step: the output of a last-output-only layer (when a step stored one), the final h
+// into slot finalSlot and the final c back.
+fn finishRow(row: Row, d: u32, dir: SeqDir, u: Unit) {
+  if (u.live && row.on) {
+    let i = d * st.B * st.H + row.b * st.H + u.j;
+    if (row.wrote) { Y[dir.yBase + row.b * st.ySB + u.j] = row.yLast; }
+    S[st.finalSlot * st.DBH + i] = row.h;
+    if (CELL == 1u) { S[2u * st.DBH + i] = row.c; }
+  }
+}
 
 @compute @workgroup_size(UL)
 fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
@@ -56,98 +169,65 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   // (B = 16, H = 256, T = 128 on lavapipe: 72 -> 66 ms).
   units[lane.index] = lane.index;
   workgroupBarrier();
-  let j = units[lane.index];
+  var u: Unit;
+  u.j = units[lane.index];
+  u.live = u.j < H;
   let sl = subgroupLane(lane);
-  let b = wid.x;
   let d = wid.y;
   let dir = st.dir[d];
   let uBase = d * st.uDir;
-  let live = j < H;
-  let row = d * st.B * H + b * H + j;
-
-  // Initial state: h into buffer 0 (zero past H), c and the carried output in registers.
-  var hPrev = 0.0;
-  var c = 0.0;
-  var last = 0.0;
-  if (live) {
-    hPrev = S[row];
-    if (CELL == 1u) { c = S[2u * st.DBH + row]; }
-    last = select(0.0, hPrev, st.carryInit != 0u);
-  }
-  hq[j / 4u][j % 4u] = hPrev;
-  hq[HQ + j / 4u][j % 4u] = 0.0;
   let rowsOfU = select(H, (H + 3u) / 4u, G == 1u);
   for (var k = 0u; k < RES_K; k++) {
     var w = vec4<f32>(0.0);
-    if (live && k < rowsOfU) { w = loadU(uBase + k * H + j); }
+    if (u.live && k < rowsOfU) { w = loadU(uBase + k * H + u.j); }
     wres[k] = w;
   }
-  var peep = vec4<f32>(0.0);
-  if (PEEPHOLE && live) { peep = loadU(uBase + H * H + H + j); }
-  var rb = vec4<f32>(0.0);
-  if (CELL == 2u && live) { rb = loadU(uBase + H * H + j); }
-  // The output of a last-output-only layer is written once, after the last step.
-  var yLast = 0.0;
-  var wrote = false;
+  if (PEEPHOLE && u.live) { u.peep = loadU(uBase + H * H + H + u.j); }
+  if (CELL == 2u && u.live) { u.rb = loadU(uBase + H * H + u.j); }
+
+  let b0 = wid.x * ROWS;
+  var row0 = initRow(0u, b0, d, u);
+  var row1: Row;
+  var row2: Row;
+  var row3: Row;
+  if (ROWS >= 2u) { row1 = initRow(1u, b0 + 1u, d, u); }
+  if (ROWS == 4u) {
+    row2 = initRow(2u, b0 + 2u, d, u);
+    row3 = initRow(3u, b0 + 3u, d, u);
+  }
   workgroupBarrier();
 
   var cur = 0u;
   for (var s = 0u; s < st.T; s++) {
     let times = stepTimes(dir, s);
-    let t = times.x;
-    let tOut = times.y;
-    let pb = t * st.B * st.pRow + b * st.pRow + d * st.GH + j;
-    let masked = st.maskOn != 0u && P[st.maskBase + t * st.B + b] < 0.5;
-
-    var h = hPrev;
+    let a = reduce(cur, sl);
+    var a2 = a;
     if (CELL == 3u) {
-      // GRU with the reset gate before the matmul: z and r * h first, then the candidate's sum.
-      let a = reduce(cur, sl);
-      var z = 0.0;
-      var rh = 0.0;
-      if (live) {
-        z = activate(ACT_F, pre(P[pb] + a.x), st.aF, st.bF);
-        rh = activate(ACT_F, pre(P[pb + H] + a.y), st.aF, st.bF) * hPrev;
+      // GRU with the reset gate before the matmul: z and r * h first, then the candidate's sums.
+      gateRow(0u, &row0, a[0], times.x, d, u);
+      if (ROWS >= 2u) { gateRow(1u, &row1, a[1], times.x, d, u); }
+      if (ROWS == 4u) {
+        gateRow(2u, &row2, a[2], times.x, d, u);
+        gateRow(3u, &row3, a[3], times.x, d, u);
       }
-      hq[2u * HQ + j / 4u][j % 4u] = rh;
       workgroupBarrier();
-      let a2 = reduce(2u, sl);
-      if (live && !masked) {
-        h = z * hPrev + (1.0 - z) * activate(ACT_G, pre(P[pb + 2u * H] + a2.z), st.aG, st.bG);
-      }
-    } else {
-      let a = reduce(cur, sl);
-      if (live && !masked) {
-        if (CELL == 0u) {
-          h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
-        } else if (CELL == 1u) {
-          let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, c, peep);
-          h = hc.x;
-          c = hc.y;
-        } else {
-          h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, rb, hPrev);
-        }
-      }
+      a2 = reduce(2u, sl);
     }
-    if (live) {
-      let y = dir.yBase + tOut * st.ysT + b * st.ySB + j;
-      if (masked) {
-        // A masked step keeps the state and repeats the previous output (or writes zeros).
-        if (st.seqOut != 0u) { Y[y] = select(last, 0.0, st.padZero != 0u); }
-      } else {
-        if (st.seqOut != 0u) { Y[y] = h; } else { yLast = h; wrote = true; }
-        last = h;
-      }
+    let nxt = 1u - cur;
+    stepRow(0u, &row0, a[0], a2[0], times, d, dir, u, nxt);
+    if (ROWS >= 2u) { stepRow(1u, &row1, a[1], a2[1], times, d, dir, u, nxt); }
+    if (ROWS == 4u) {
+      stepRow(2u, &row2, a[2], a2[2], times, d, dir, u, nxt);
+      stepRow(3u, &row3, a[3], a2[3], times, d, dir, u, nxt);
     }
-    hq[(1u - cur) * HQ + j / 4u][j % 4u] = h;
-    hPrev = h;
     workgroupBarrier();
-    cur = 1u - cur;
+    cur = nxt;
   }
 
-  if (live) {
-    if (wrote) { Y[dir.yBase + b * st.ySB + j] = yLast; }
-    S[st.finalSlot * st.DBH + row] = hPrev;
-    if (CELL == 1u) { S[2u * st.DBH + row] = c; }
+  finishRow(row0, d, dir, u);
+  if (ROWS >= 2u) { finishRow(row1, d, dir, u); }
+  if (ROWS == 4u) {
+    finishRow(row2, d, dir, u);
+    finishRow(row3, d, dir, u);
   }
 }

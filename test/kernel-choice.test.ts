@@ -23,14 +23,15 @@ describe("kernel: 'auto'", () => {
     expect(chooseRecurrentKernel(lstm(512), 1, gpu).kind).toBe('step');
     expect(chooseRecurrentKernel(lstm(1024), 1, gpu).kind).toBe('step');
   });
-  test('a CPU-emulated adapter runs every layer that fits one workgroup as one resident sequence dispatch per row', () => {
+  test('a CPU-emulated adapter runs every layer that fits one workgroup as one resident sequence dispatch, up to 4 rows a workgroup', () => {
     const c = chooseRecurrentKernel(gruBefore(128), 1, cpu);
     expect(c.kind).toBe('sequence');
     if (c.kind === 'sequence') expect(c.shape.resident).toBe(true);
-    for (const [H, B] of [[128, 1], [256, 2], [64, 4], [64, 32], [256, 16], [64, 256]] as const) {
+    // Rows per workgroup: as many as share each weight load while two workgroups remain.
+    for (const [H, B, rows] of [[128, 1, 1], [256, 2, 1], [256, 3, 1], [64, 4, 2], [64, 7, 2], [256, 8, 4], [64, 32, 4], [256, 16, 4], [64, 256, 4]] as const) {
       const k = chooseRecurrentKernel(lstm(H), B, cpu);
       expect(k.kind).toBe('sequence');
-      if (k.kind === 'sequence') expect([k.rows, k.shape.resident, k.shape.lanes >= H]).toEqual([1, true, true]);
+      if (k.kind === 'sequence') expect([k.rows, k.shape.resident, k.shape.lanes >= H]).toEqual([rows, true, true]);
     }
     // One thread per unit, at most 256 threads: H = 300 keeps the step kernel, as does an LSTM with a
     // projection (PyTorch proj_size).

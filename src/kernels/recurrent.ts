@@ -243,6 +243,19 @@ export interface SequenceShape {
 /** WGSL's limit on a shader's private memory (8 KiB): a resident unit's weights must fit in it. */
 const PRIVATE_BYTES = 8192;
 
+/** Batch rows one resident workgroup runs at most (recurrent_resident.wgsl's ROWS: 1, 2 or 4). */
+const RESIDENT_MAX_ROWS = 4;
+
+/**
+ * Batch rows per resident workgroup for a batch of B: each weight a thread loads from private memory
+ * then serves every row's multiply-add, and at least two workgroups remain for the cores. Measured on
+ * lavapipe (2 cores), an LSTM of 256 units over 128 steps: B = 16 67 -> 51 ms with 4 rows (2 rows:
+ * 59), B = 8 35 -> 29 ms with 4, B = 4 17.5 -> 15 ms with 2 (4 rows, one workgroup: 21).
+ */
+export function residentRowsFor(B: number): number {
+  return B >= 8 ? 4 : B >= 4 ? 2 : 1;
+}
+
 /**
  * Rows of U (vec4s) a resident unit keeps in private memory (RES_K): H, or ceil(H / 4) for a SimpleRNN,
  * as many as the reduction reads (coveredQuads; the rows past the layer's are zero).
@@ -265,7 +278,7 @@ export function sequenceShape(
   const limit = Math.min(software ? 256 : 512, maxThreads);
   let lanes = 64;
   while (lanes < H && lanes * 2 <= Math.min(256, limit)) lanes *= 2;
-  if (software && rows === 1 && lanes >= H && residentRows(cfg) * 16 <= PRIVATE_BYTES) {
+  if (software && rows <= RESIDENT_MAX_ROWS && lanes >= H && residentRows(cfg) * 16 <= PRIVATE_BYTES) {
     return { lanes, slices: 1, resident: true, subgroupWidth };
   }
   const perLane = Math.ceil(H / lanes);
@@ -277,7 +290,7 @@ export function sequenceShape(
 
 /** The whole-sequence program: all T steps of R rows of one direction in one workgroup. */
 export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
-  if (shape.resident) return residentProgram(cfg, shape, precision);
+  if (shape.resident) return residentProgram(cfg, rows, shape, precision);
   const spec = cellSpec(cfg);
   return {
     name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_sequence ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} ${spec.label}`,
@@ -289,15 +302,16 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
   };
 }
 
-/** recurrent_resident.wgsl for one layer: the sequence kernel's uniforms, buffers and dispatch (R = 1). */
-function residentProgram(cfg: RecurrentConfig, shape: SequenceShape, precision: Precision): Program {
+/** recurrent_resident.wgsl for one layer and `rows` batch rows per workgroup: the sequence kernel's uniforms, buffers and dispatch. */
+function residentProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision): Program {
   const spec = cellSpec(cfg);
   const sgw = shape.subgroupWidth ?? 0;
   const nq = coveredQuads(Math.ceil(cfg.units / 4));
+  const code = residentCode[precision].replace('const ROWS: u32 = 1u;', `const ROWS: u32 = ${rows}u;`);
   return {
-    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
-    cacheKey: `res:${spec.key}:${shape.lanes}:${nq}:${sgw}:${precision}`,
-    code: residentModule(residentCode[precision], nq, sgw, residentRows(cfg)),
+    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} R=${rows} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
+    cacheKey: `res:${spec.key}:${rows}:${shape.lanes}:${nq}:${sgw}:${precision}`,
+    code: residentModule(code, nq, sgw, residentRows(cfg), rows),
     constants: { ...spec.constants, UL: shape.lanes },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: SEQUENCE_UNIFORM_SIZE,

@@ -21,7 +21,7 @@ import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } f
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
+  residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -112,7 +112,8 @@ export function chooseRecurrentKernel(
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, software, options.subgroupWidth ?? 0) : null;
   const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
   const wanted = choice === 'sequence' || (choice === 'auto' && auto);
-  return wanted && shape ? { kind: 'sequence', rows, shape } : { kind: 'step' };
+  // The resident kernel's workgroups share each weight load among up to 4 rows (residentRowsFor).
+  return wanted && shape ? { kind: 'sequence', rows: shape.resident ? residentRowsFor(B) : rows, shape } : { kind: 'step' };
 }
 
 export interface PlanOptions {

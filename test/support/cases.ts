@@ -2,7 +2,8 @@
  * Seeded model cases that the GPU runs and the float64 CPU reference checks, element by element.
  *
  * Coverage, not the cross product: every cell (SimpleRNN, LSTM, GRU with resetAfter true and false),
- * every option, every activation in both slots, batch 1 / 3 / 16, sequence length 1 / 7 / 64 and hidden
+ * every option, every activation in both slots, batch 1 / 3 / 16 (and 5 / 6 / 9 / 10, which leave a
+ * resident workgroup of several batch rows part full), sequence length 1 / 7 / 64 and hidden
  * sizes 1, 5, 17, 33, 50, 63, 65, 130, 257, 300 (most not a multiple of any workgroup size) each appear
  * several times, in single layers, stacks of 1 to 4 layers, 2 and 3 concatenated branches, and
  * bidirectional layers inside stacks. T * B * H stays modest so the Node suite runs in a few minutes on
@@ -527,13 +528,28 @@ function maskedCases(): TaggedCase[] {
   return [
     makeCase('masked lengths: lstm returnSequences H=17 T=7 B=3', single('lstm', 17, 7, 3, { returnSequences: true }), { batch: 3, lengths: [7, 3, 1] }),
     makeCase('masked lengths: gru goBackwards last output H=5 T=7 B=3', single('gru', 5, 7, 2, { goBackwards: true }), { batch: 3, lengths: [2, 7, 5] }),
+    // Several rows a resident workgroup (2 and 4 on CPU-emulated adapters), each with its own length.
+    makeCase('masked lengths: gruV1 returnSequences H=17 T=7 B=5', single('gruV1', 17, 7, 3, { returnSequences: true }), { batch: 5, lengths: [7, 2, 5, 1, 6] }),
+    makeCase('masked lengths: lstm last output H=33 T=7 B=9', single('lstm', 33, 7, 2), { batch: 9, lengths: [3, 7, 1, 6, 2, 7, 4, 5, 1] }),
+  ];
+}
+
+/**
+ * Batches that leave the last resident workgroup part full (2 or 4 batch rows a workgroup on
+ * CPU-emulated adapters: residentRowsFor), every cell.
+ */
+function residentRowCases(): TaggedCase[] {
+  return [
+    ...CELLS.map((cell) => makeCase(`${cell} H=33 T=7 B=10 F=3 returnSequences`, single(cell, 33, 7, 3, { returnSequences: true }), { batch: 10 })),
+    makeCase('lstm H=130 T=7 B=5 F=2 last output', single('lstm', 130, 7, 2), { batch: 5 }),
+    makeCase('gruV1 H=200 T=7 B=6 F=2 goBackwards last output', single('gruV1', 200, 7, 2, { goBackwards: true }), { batch: 6 }),
   ];
 }
 
 function tagged(): TaggedCase[] {
   return [
     ...singleLayerCases(), ...sizeCases(), ...activationCases(), ...stateCases(), ...stackCases(), ...bidirectionalCases(),
-    ...branchCases(), ...headAndOutputCases(),
+    ...branchCases(), ...headAndOutputCases(), ...residentRowCases(),
   ];
 }
 

@@ -84,7 +84,12 @@ describe('HostPacer', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(SLEEP_SHARE * 40 - 2);
   });
 
-  test('Node polls from the JS thread', () => {
+  test('Node polls from the JS thread, also with a GPU on navigator.gpu; Electron and Deno do not', () => {
     expect(hostPolls()).toBe(true);
+    const node = { versions: { node: '20.0.0' } };
+    expect(hostPolls({ process: node, navigator: { gpu: {} } })).toBe(true);
+    expect(hostPolls({ process: { versions: { node: '20.0.0', electron: '30.0.0' } }, navigator: { gpu: {} } })).toBe(false);
+    expect(hostPolls({ process: node, Deno: {} })).toBe(false);
+    expect(hostPolls({ navigator: { gpu: {} } })).toBe(false);
   });
 });

@@ -59,11 +59,13 @@ export class HostPacer {
 }
 
 /**
- * Whether this host settles WebGPU promises by polling from the JS thread: Dawn's Node binding does
- * (Node, where `navigator.gpu` is not defined; a runtime with its own navigator.gpu, such as an
- * Electron renderer, does not poll from JS).
+ * Whether this host settles WebGPU promises by polling from the JS thread: Dawn's Node binding does.
+ * Node has no WebGPU of its own, so there a GPU is Dawn's, whether the runtime imports the `webgpu`
+ * package or the app put its GPU on `navigator.gpu` first (as the benchmarks do, for tfjs); Electron
+ * and Deno bring their own WebGPU and do not poll from JS. `host` is for tests.
  */
-export function hostPolls(): boolean {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return typeof process !== 'undefined' && !!process.versions?.node && !nav?.gpu;
+export function hostPolls(host: object = globalThis): boolean {
+  const h = host as { process?: { versions?: Record<string, string | undefined> }; Deno?: unknown };
+  const versions = h.process?.versions;
+  return !!versions?.node && !versions.electron && h.Deno === undefined;
 }

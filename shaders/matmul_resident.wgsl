@@ -1,6 +1,6 @@
 // Y(t, b, :) = act(X(t, b, :) . W + bias), as matmul.wgsl computes it, for CPU-emulated adapters and
-// inputs of at most 256 features (K): each thread owns four consecutive columns and copies their K
-// rows of W into private memory once, then runs through the workgroup's rows of X (p.rows of them),
+// inputs of at most 256 features (K): each thread owns CPT quads of four consecutive columns and
+// copies their K rows of W into private memory once, then runs through the workgroup's rows of X (p.rows of them),
 // each row's quads of x loaded once (from storage, or for K > 128 from the row staged in workgroup
 // memory: STAGED) and shared across lanes (subgroupBroadcast) where the adapter has subgroups. On
 // llvmpipe a storage load at a computed address is a scalar loop over the SIMD lanes, while the
@@ -14,11 +14,18 @@ override VEC_W: bool = true;
 // (K = 256: 1.5x slower); the staged rows cost a barrier a row, more than they save for smaller K.
 override STAGED: bool = false;
 
-const WG: u32 = 64u;            // threads, each owning 4 columns: 256 columns per workgroup
+const WG: u32 = 64u;            // threads, each owning CPT * 4 columns: CPT * 256 per workgroup
 
-// Rows of W a thread keeps: matmulProgram writes K rounded up to whole broadcasts of quads (rows past
-// K are zero) here, since a private array's size must be a constant.
+// Column quads a thread owns (1 or 2; matmulProgram writes it here): quad u is columns
+// ((wid.x * CPT + u) * WG + thread) * 4 ..+3, and each quad of x a lane loads and broadcasts then feeds
+// CPT quads' multiply-adds.
+const CPT: u32 = 1u;
+
+// Rows of W a thread keeps, UROWS per column quad: matmulProgram writes CPT times K rounded up to
+// whole broadcasts of quads (rows past K are zero) here, since a private array's size must be a
+// constant.
 const RES_K: u32 = 1u;
+const UROWS: u32 = RES_K / CPT;
 var<private> wres: array<vec4<f32>, RES_K>;
 
 // Params, X, Y, p, xRow and yRow: matmul_params.wgsl; W, wRow(), xQuad() and storeQuad(): matmul_w4.wgsl.
@@ -34,14 +41,15 @@ fn quad(xb: u32, q: u32) -> vec4<f32> {
   return xQuad(xb, q);
 }
 
-// Quad q's share of this thread's four columns.
-fn term(xv: vec4<f32>, q: u32) -> vec4<f32> {
-  let k = 4u * q;
+// Quad q's share of the thread's column quad u.
+fn term(xv: vec4<f32>, q: u32, u: u32) -> vec4<f32> {
+  let k = u * UROWS + 4u * q;
   return xv.x * wres[k] + xv.y * wres[k + 1u] + xv.z * wres[k + 2u] + xv.w * wres[k + 3u];
 }
 
-// struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(xb, sl), the
-// sum of term(quad(xb, q), q) over the quads of a row: reduceSource() in src/kernels/broadcast.ts.
+// struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(xb, sl), for
+// each column quad u < CPT the sum of term(quad(xb, q), q, u) over the quads of a row:
+// reduceSource() in src/kernels/broadcast.ts.
 
 @compute @workgroup_size(WG)
 fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
@@ -57,22 +65,36 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
     workgroupBarrier();
     li = laneIds[lane.index];
   }
-  let c = (wid.x * WG + li) * 4u;
+  let c0 = (wid.x * CPT * WG + li) * 4u;
+  let c1 = c0 + 4u * WG;
   let sl = subgroupLane(lane);
-  let live = c < p.N;
-  for (var k = 0u; k < RES_K; k++) {
+  let live0 = c0 < p.N;
+  let live1 = CPT == 2u && c1 < p.N;
+  for (var k = 0u; k < UROWS; k++) {
     var w = vec4<f32>(0.0);
-    if (live && k < p.K) { w = wRow(k, c); }
+    if (live0 && k < p.K) { w = wRow(k, c0); }
     wres[k] = w;
   }
-  var bias = vec4<f32>(0.0);
-  if (live && p.hasBias != 0u) { bias = wRow(p.K, c); }
+  if (CPT == 2u) {
+    for (var k = 0u; k < UROWS; k++) {
+      var w = vec4<f32>(0.0);
+      if (live1 && k < p.K) { w = wRow(k, c1); }
+      wres[UROWS + k] = w;
+    }
+  }
+  var bias0 = vec4<f32>(0.0);
+  var bias1 = vec4<f32>(0.0);
+  if (p.hasBias != 0u) {
+    if (live0) { bias0 = wRow(p.K, c0); }
+    if (live1) { bias1 = wRow(p.K, c1); }
+  }
   var buf = 0u;
   for (var r = row0; r < end; r++) {
     if (STAGED && r + 1u < end) { xs[(1u - buf) * 64u + li] = xQuad(xRow(r + 1u), li); }
     // Every lane reduces (the broadcasts need them all); those past N store nothing.
-    let v = reduce(select(xRow(r), buf, STAGED), sl) + bias;
-    if (live) { storeQuad(yRow(r), c, v); }
+    let v = reduce(select(xRow(r), buf, STAGED), sl);
+    if (live0) { storeQuad(yRow(r), c0, v[0] + bias0); }
+    if (live1) { storeQuad(yRow(r), c1, v[1] + bias1); }
     if (STAGED) {
       workgroupBarrier();
       buf = 1u - buf;

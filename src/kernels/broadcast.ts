@@ -20,49 +20,60 @@ export function coveredQuads(nq: number): number {
 }
 
 /**
+ * How a resident kernel's reduction is laid out: the recurrent kernel's batch `rows` (each with its
+ * own h: quad(r, src, q), term(hv, q)) or the matmul's column quads per thread, `units` (one row of
+ * x, several weight quads: quad(src, q), term(hv, q, u)); up to 4 sums in all.
+ */
+export type ReduceShape = { rows: number } | { units: number };
+
+/**
  * The reduction shared by the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl):
- * reduce(src, sl) = the sum over q < nq of term(quad(src, q), q), with quad() and term() defined by the
- * kernel, written out in full (nq: coveredQuads). Unrolled, every index into the kernel's private weights is a constant,
+ * reduce(src, sl) = for each row or unit of `shape` the sum over q < nq of its term(quad(..), q), with
+ * quad() and term() defined by the kernel, written out in full (nq: coveredQuads), returned as an
+ * array of 4 (zero past the shape's sums). Unrolled, every index into the kernel's private weights is a constant,
  * which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and Mesa's
  * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
  * turn, so one load serves sgw lanes (the last group's loads past nq go unused, but quad() must stay
- * in bounds for them). With `rows` (the recurrent kernel's batch rows per workgroup, up to 4) quad
- * takes the row first, each row has its own sums, and reduce returns them as an array of 4 (zero past
- * rows); the rows' terms read the same weights, which the compiler then loads once for all of them.
+ * in bounds for them). Rows' terms read the same weights, which the compiler then loads once for all
+ * of them; units' terms read the same broadcast quad.
  */
-function reduceSource(nq: number, sgw: number, rows?: number): string {
-  const n = rows ?? 1;
-  const rs = Array.from({ length: n }, (_, r) => r);
-  const acc = (r: number) => (rows === undefined ? 'acc' : `acc${r}`);
-  const quad = (r: number, q: string) => (rows === undefined ? `quad(src, ${q})` : `quad(${r}u, src, ${q})`);
+function reduceSource(nq: number, sgw: number, shape: ReduceShape): string {
+  const rows = 'rows' in shape ? shape.rows : 1;
+  const units = 'units' in shape ? shape.units : 1;
+  const quad = (r: number, q: string) => ('rows' in shape ? `quad(${r}u, src, ${q})` : `quad(src, ${q})`);
+  const term = (hv: string, q: number, u: number) => ('units' in shape ? `term(${hv}, ${q}u, ${u}u)` : `term(${hv}, ${q}u)`);
+  const sums: string[] = [];
+  for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) sums.push(`acc${sums.length}`);
+  const adds = (hv: (r: number) => string, q: number) => {
+    const out: string[] = [];
+    for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) out.push(`acc${r * units + u} += ${term(hv(r), q, u)};`);
+    return out.join(' ');
+  };
   const lines: string[] = [];
+  const rs = Array.from({ length: rows }, (_, r) => r);
   if (sgw > 0) {
     for (let q0 = 0; q0 < nq; q0 += sgw) {
       lines.push(`  { ${rs.map((r) => `let m${r} = ${quad(r, `${q0}u + sl % ${sgw}u`)};`).join(' ')}`);
       for (let l = 0; l < Math.min(sgw, nq - q0); l++) {
-        lines.push(`    ${rs.map((r) => `${acc(r)} += term(subgroupBroadcast(m${r}, ${l}u), ${q0 + l}u);`).join(' ')}`);
+        lines.push(`    { ${rs.map((r) => `let h${r} = subgroupBroadcast(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
       }
       lines.push('  }');
     }
   } else {
-    for (let q = 0; q < nq; q++) lines.push(`  ${rs.map((r) => `${acc(r)} += term(${quad(r, `${q}u`)}, ${q}u);`).join(' ')}`);
+    for (let q = 0; q < nq; q++) lines.push(`  { ${rs.map((r) => `let h${r} = ${quad(r, `${q}u`)};`).join(' ')} ${adds((r) => `h${r}`, q)} }`);
   }
   const prelude = sgw > 0 ? broadcastSubgroupsWgsl : broadcastPlainWgsl;
-  if (rows === undefined) {
-    return `${prelude}\nfn reduce(src: u32, sl: u32) -> vec4<f32> {\n  var acc = vec4<f32>(0.0);\n${lines.join('\n')}\n  return acc;\n}\n`;
-  }
-  const sums = [0, 1, 2, 3].map((r) => (r < n ? acc(r) : 'vec4<f32>(0.0)')).join(', ');
-  return `${prelude}\nfn reduce(src: u32, sl: u32) -> array<vec4<f32>, 4> {\n${rs.map((r) => `  var ${acc(r)} = vec4<f32>(0.0);`).join('\n')}\n${lines.join('\n')}\n  return array<vec4<f32>, 4>(${sums});\n}\n`;
+  const result = [0, 1, 2, 3].map((i) => (i < sums.length ? sums[i] : 'vec4<f32>(0.0)')).join(', ');
+  return `${prelude}\nfn reduce(src: u32, sl: u32) -> array<vec4<f32>, 4> {\n${sums.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}\n${lines.join('\n')}\n  return array<vec4<f32>, 4>(${result});\n}\n`;
 }
 
 /**
  * A resident kernel's whole module: `kernel` (its `const RES_K: u32 = 1u;` set to privateRows, the
- * vec4s of weights a thread keeps) with the reduction over nq quads (and the recurrent kernel's
- * batch `rows`, see reduceSource) appended, and `enable subgroups;` first (before every declaration)
- * when sgw > 0.
+ * vec4s of weights a thread keeps) with the reduction over nq quads for `shape` (see reduceSource)
+ * appended, and `enable subgroups;` first (before every declaration) when sgw > 0.
  */
-export function residentModule(kernel: string, nq: number, sgw: number, privateRows: number, rows?: number): string {
+export function residentModule(kernel: string, nq: number, sgw: number, privateRows: number, shape: ReduceShape): string {
   const sized = kernel.replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${privateRows}u;`);
-  return `${sgw > 0 ? 'enable subgroups;\n' : ''}${sized}\n${reduceSource(nq, sgw, rows)}`;
+  return `${sgw > 0 ? 'enable subgroups;\n' : ''}${sized}\n${reduceSource(nq, sgw, shape)}`;
 }

@@ -311,7 +311,7 @@ function residentProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShap
   return {
     name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} R=${rows} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
     cacheKey: `res:${spec.key}:${rows}:${shape.lanes}:${nq}:${sgw}:${precision}`,
-    code: residentModule(code, nq, sgw, residentRows(cfg), rows),
+    code: residentModule(code, nq, sgw, residentRows(cfg), { rows }),
     constants: { ...spec.constants, UL: shape.lanes },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: SEQUENCE_UNIFORM_SIZE,

@@ -225,7 +225,7 @@ const rows = [];
 for (const [name, probe] of Object.entries(probes)) {
   const p = await pipelineFor(probe.code);
   // alu is the ceiling the others are read against: more tries, for a steadier best.
-  const ms = await time(p, N / 4 / 64, REPS, name === 'alu' ? 20 : 5);
+  const ms = await time(p, N / 4 / 64, REPS, name === 'alu' ? 60 : 10);
   if (probe.rows) {
     const y = await readY();
     let err = 0;
@@ -249,7 +249,7 @@ if (json) {
   for (const r of rows) console.log(JSON.stringify({ ...r, adapter: adapterName, date: when }));
 } else {
   console.log(`adapter: ${adapterName} (${when} UTC)`);
-  console.log(`reduction ${K} x ${N} (rows8: ${R} rows), ${REPS} dispatches per submit, min of 5 submits (alu: 20)`);
+  console.log(`reduction ${K} x ${N} (rows8: ${R} rows), ${REPS} dispatches per submit, min of 10 submits (alu: 60)`);
   for (const r of rows) console.log(`  ${describe(r)}`);
 }
 if (writeDocs) {
@@ -289,7 +289,7 @@ function docs() {
     `_Written by \`node bench/adapter-bound.mjs --write-docs\` on ${when} UTC; adapter: ${adapterName}._`,
     '',
     `Plain WGSL probes of the recurrent reduction (${K} inputs, ${N} outputs, each thread four outputs as a vec4),`,
-    'each checked against a CPU result (alu has none to check), minimum of five timed submits (alu: twenty), the JS thread',
+    'each checked against a CPU result (alu has none to check), minimum of ten timed submits (alu: sixty), the JS thread',
     'asleep through most of each as predict() does here (src/gpu/pacer.ts):',
     '',
     '| probe | what it does | result |',
@@ -360,14 +360,14 @@ function docs() {
     const o = ours.get(c.name);
     const ms = (v) => (v === undefined ? 'n/a' : `${v.toFixed(0)} ms`);
     const gm = (v) => (v === undefined ? 'n/a' : `${(macs / v / 1e6).toFixed(2)} GMAC/s`);
-    if (target !== undefined && macs / target / 1e6 > 0.75 * alu) over.push(`${c.name} needs ${gm(target)}, ${(macs / target / 1e6 / alu).toFixed(2)}x the alu ceiling`);
+    if (target !== undefined && macs / target / 1e6 > alu) over.push(`${c.name} needs ${gm(target)}, ${(macs / target / 1e6 / alu).toFixed(2)}x the alu ceiling`);
     else if (target !== undefined && o !== undefined && o > target) missed.push(`${c.name} needs ${gm(target)} (${(macs / target / 1e6 / alu).toFixed(2)}x alu) and its pass runs at ${gm(o)}`);
     lines.push(`| ${c.name} | ${(macs / 1e6).toFixed(1)} M | ${ms(estimate)} | ${ms(o)} | ${gm(o)} | ${ms(t)} | ${ms(target)} | ${gm(target)} |`);
   }
   lines.push('', over.length
     ? `${over.join('; ')} (${alu.toFixed(2)} GMAC/s in this run): the whole pass at the speed of registers-only arithmetic, with no loads, barriers or activations. Out of reach on this adapter.`
-    : `Every target needs under 3/4 of the alu ceiling (${alu.toFixed(2)} GMAC/s in this run)${missed.length
-      ? `. Not met: ${missed.join('; ')}, so the kernels would have to spend about half their instructions on the multiply-adds themselves.`
+    : `Every target needs less than the alu ceiling (${alu.toFixed(2)} GMAC/s in this run)${missed.length
+      ? `. Not met: ${missed.join('; ')}: the whole pass, loads, broadcasts, barriers and activations included, would have to run its multiply-adds at that fraction of the registers-only rate.`
       : '.'}`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -33,6 +33,9 @@ describe("kernel: 'auto'", () => {
       expect(k.kind).toBe('sequence');
       if (k.kind === 'sequence') expect([k.rows, k.shape.resident, k.shape.lanes >= H]).toEqual([rows, true, true]);
     }
+    // A GRU with the reset gate before the matmul keeps one row a workgroup (its compile time).
+    const g = chooseRecurrentKernel(gruBefore(128), 16, cpu);
+    expect(g.kind === 'sequence' && [g.rows, g.shape.resident]).toEqual([1, true]);
     // One thread per unit, at most 256 threads: H = 300 keeps the step kernel, as does an LSTM with a
     // projection (PyTorch proj_size).
     expect(chooseRecurrentKernel(lstm(300), 1, cpu).kind).toBe('step');

@@ -250,9 +250,12 @@ const RESIDENT_MAX_ROWS = 4;
  * Batch rows per resident workgroup for a batch of B: each weight a thread loads from private memory
  * then serves every row's multiply-add, and at least two workgroups remain for the cores. Measured on
  * lavapipe (2 cores), an LSTM of 256 units over 128 steps: B = 16 67 -> 51 ms with 4 rows (2 rows:
- * 59), B = 8 35 -> 29 ms with 4, B = 4 17.5 -> 15 ms with 2 (4 rows, one workgroup: 21).
+ * 59), B = 8 35 -> 29 ms with 4, B = 4 17.5 -> 15 ms with 2 (4 rows, one workgroup: 21). A GRU with
+ * the reset gate before the matmul keeps one row: its step writes out two reductions, and with
+ * several rows llvmpipe took up to 90 s to compile one (H = 130, 4 rows).
  */
-export function residentRowsFor(B: number): number {
+export function residentRowsFor(cfg: RecurrentConfig, B: number): number {
+  if (usesResetBeforeKernel(cfg)) return 1;
   return B >= 8 ? 4 : B >= 4 ? 2 : 1;
 }
 

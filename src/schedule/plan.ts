@@ -113,7 +113,7 @@ export function chooseRecurrentKernel(
   const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
   const wanted = choice === 'sequence' || (choice === 'auto' && auto);
   // The resident kernel's workgroups share each weight load among up to 4 rows (residentRowsFor).
-  return wanted && shape ? { kind: 'sequence', rows: shape.resident ? residentRowsFor(B) : rows, shape } : { kind: 'step' };
+  return wanted && shape ? { kind: 'sequence', rows: shape.resident ? residentRowsFor(cfg, B) : rows, shape } : { kind: 'step' };
 }
 
 export interface PlanOptions {

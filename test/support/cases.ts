@@ -529,20 +529,20 @@ function maskedCases(): TaggedCase[] {
     makeCase('masked lengths: lstm returnSequences H=17 T=7 B=3', single('lstm', 17, 7, 3, { returnSequences: true }), { batch: 3, lengths: [7, 3, 1] }),
     makeCase('masked lengths: gru goBackwards last output H=5 T=7 B=3', single('gru', 5, 7, 2, { goBackwards: true }), { batch: 3, lengths: [2, 7, 5] }),
     // Several rows a resident workgroup (2 and 4 on CPU-emulated adapters), each with its own length.
-    makeCase('masked lengths: gruV1 returnSequences H=17 T=7 B=5', single('gruV1', 17, 7, 3, { returnSequences: true }), { batch: 5, lengths: [7, 2, 5, 1, 6] }),
+    makeCase('masked lengths: gru returnSequences H=17 T=7 B=5', single('gru', 17, 7, 3, { returnSequences: true }), { batch: 5, lengths: [7, 2, 5, 1, 6] }),
     makeCase('masked lengths: lstm last output H=33 T=7 B=9', single('lstm', 33, 7, 2), { batch: 9, lengths: [3, 7, 1, 6, 2, 7, 4, 5, 1] }),
   ];
 }
 
 /**
  * Batches that leave the last resident workgroup part full (2 or 4 batch rows a workgroup on
- * CPU-emulated adapters: residentRowsFor), every cell.
+ * CPU-emulated adapters: residentRowsFor; a GRU with the reset gate before the matmul keeps one).
  */
 function residentRowCases(): TaggedCase[] {
   return [
     ...CELLS.map((cell) => makeCase(`${cell} H=33 T=7 B=10 F=3 returnSequences`, single(cell, 33, 7, 3, { returnSequences: true }), { batch: 10 })),
     makeCase('lstm H=130 T=7 B=5 F=2 last output', single('lstm', 130, 7, 2), { batch: 5 }),
-    makeCase('gruV1 H=200 T=7 B=6 F=2 goBackwards last output', single('gruV1', 200, 7, 2, { goBackwards: true }), { batch: 6 }),
+    makeCase('gru H=200 T=7 B=6 F=2 goBackwards last output', single('gru', 200, 7, 2, { goBackwards: true }), { batch: 6 }),
   ];
 }
 

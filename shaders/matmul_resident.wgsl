@@ -70,17 +70,12 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   let sl = subgroupLane(lane);
   let live0 = c0 < p.N;
   let live1 = CPT == 2u && c1 < p.N;
-  for (var k = 0u; k < UROWS; k++) {
+  for (var k = 0u; k < RES_K; k++) {
+    // Row k % UROWS of column quad k / UROWS.
+    let live = select(live0, live1, k >= UROWS);
     var w = vec4<f32>(0.0);
-    if (live0 && k < p.K) { w = wRow(k, c0); }
+    if (live && k % UROWS < p.K) { w = wRow(k % UROWS, select(c0, c1, k >= UROWS)); }
     wres[k] = w;
-  }
-  if (CPT == 2u) {
-    for (var k = 0u; k < UROWS; k++) {
-      var w = vec4<f32>(0.0);
-      if (live1 && k < p.K) { w = wRow(k, c1); }
-      wres[UROWS + k] = w;
-    }
   }
   var bias0 = vec4<f32>(0.0);
   var bias1 = vec4<f32>(0.0);

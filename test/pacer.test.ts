@@ -4,7 +4,9 @@
  * are checked against the CPU reference in gpu-vs-cpu.test.ts (lavapipe under Node: pacer active).
  */
 import { describe, expect, test } from 'vitest';
-import { HostPacer, MIN_SLEEP_MS, OVERSLEPT_MS, OVERSLEPT_SHRINK, SLEEP_SHARE, hostPolls } from '../src/gpu/pacer.js';
+import {
+  HostPacer, MIN_SLEEP_MS, OVERSLEPT_MS, OVERSLEPT_SHRINK, POLL_GAP_US, SLEEP_SHARE, hostPolls, isNative, spacedPolls,
+} from '../src/gpu/pacer.js';
 
 describe('HostPacer', () => {
   test('a first run, its second (the first includes compiling), and any run where the host does not poll await at once', () => {
@@ -91,5 +93,74 @@ describe('HostPacer', () => {
     expect(hostPolls({ process: { versions: { node: '20.0.0', electron: '30.0.0' } }, navigator: { gpu: {} } })).toBe(false);
     expect(hostPolls({ process: node, Deno: {} })).toBe(false);
     expect(hostPolls({ navigator: { gpu: {} } })).toBe(false);
+  });
+});
+
+describe('spacedPolls', () => {
+  /** A host whose setImmediate records what it was asked to schedule. */
+  function fakeHost() {
+    const calls: unknown[] = [];
+    const original = (callback: unknown) => {
+      calls.push(callback);
+      return 'handle';
+    };
+    return { calls, original, host: { setImmediate: original as (cb: (...a: unknown[]) => void, ...a: unknown[]) => unknown } };
+  }
+
+  test('tells native callbacks (Dawn re-polls with one) from JavaScript ones', () => {
+    expect(isNative(Math.max)).toBe(true);
+    expect(isNative(setImmediate)).toBe(false); // Node's own setImmediate is JavaScript
+    expect(isNative(() => 1)).toBe(false);
+    expect(isNative(function named() { return '[native code]'; })).toBe(false);
+    expect(isNative(undefined)).toBe(false);
+  });
+
+  test('spaces native callbacks by POLL_GAP_US while a wait runs, passes the rest straight through, then puts setImmediate back', async () => {
+    const { calls, original, host } = fakeHost();
+    const js = () => 0;
+    const result = await spacedPolls(async () => {
+      expect(host.setImmediate).not.toBe(original);
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) expect(host.setImmediate(Math.max)).toBe('handle');
+      expect(performance.now() - t0).toBeGreaterThanOrEqual((5 * POLL_GAP_US) / 1000 - 0.05);
+      host.setImmediate(js, 1, 2);
+      return 'done';
+    }, host);
+    expect(result).toBe('done');
+    expect(calls).toEqual([Math.max, Math.max, Math.max, Math.max, Math.max, js]);
+    expect(host.setImmediate).toBe(original);
+  });
+
+  test('overlapping waits keep the spacing until the last ends; a failing wait restores too', async () => {
+    const { original, host } = fakeHost();
+    let release!: () => void;
+    const first = spacedPolls(() => new Promise<void>((r) => { release = r; }), host);
+    const wrapper = host.setImmediate;
+    expect(wrapper).not.toBe(original);
+    await expect(spacedPolls(async () => {
+      expect(host.setImmediate).toBe(wrapper);
+      throw new Error('lost');
+    }, host)).rejects.toThrow('lost');
+    expect(host.setImmediate).toBe(wrapper);
+    release();
+    await first;
+    expect(host.setImmediate).toBe(original);
+  });
+
+  test('leaves a setImmediate someone else installed during the wait, and hosts without one alone', async () => {
+    const { host } = fakeHost();
+    const theirs = () => 'theirs';
+    await spacedPolls(async () => { host.setImmediate = theirs; }, host);
+    expect(host.setImmediate).toBe(theirs);
+    const bare: { setImmediate?: undefined } = {};
+    expect(await spacedPolls(async () => 7, bare)).toBe(7);
+    expect('setImmediate' in bare).toBe(false);
+  });
+
+  test("Node's setImmediate still runs callbacks inside and is itself again after", async () => {
+    const before = globalThis.setImmediate;
+    const ran = await spacedPolls(() => new Promise<string>((resolve) => setImmediate(resolve, 'ran')));
+    expect(ran).toBe('ran');
+    expect(globalThis.setImmediate).toBe(before);
   });
 });

@@ -45,6 +45,11 @@ export class HostPacer {
     if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
+  /** Awaits `wait` (Dawn promises of a paced pass) with Dawn's polling spaced out (spacedPolls) when enabled. */
+  settle<T>(wait: () => Promise<T>): Promise<T> {
+    return this.enabled ? spacedPolls(wait) : wait();
+  }
+
   /**
    * Records a pass of `plan` (after its pause()): `ms` from submit to its results in hand, `awake` of
    * them after pause() returned.
@@ -55,6 +60,61 @@ export class HostPacer {
     if (before === undefined) this.expected.set(plan, 0);
     else if (this.sleepFor(plan) > 0 && awake <= OVERSLEPT_MS) this.expected.set(plan, OVERSLEPT_SHRINK * ms);
     else this.expected.set(plan, before > 0 ? Math.min(ms, 2 * before) : ms);
+  }
+}
+
+/**
+ * Microseconds Dawn's binding waits before each re-poll while a paced pass is awaited (see
+ * spacedPolls): 100 measured best on the 2-core machine (config b 143 -> 129 ms, a 12 -> 10.5 ms;
+ * 300 or 1000 made the short passes slower).
+ */
+export const POLL_GAP_US = 100;
+
+type ImmediateFn = (callback: (...args: unknown[]) => void, ...args: unknown[]) => unknown;
+interface ImmediateHost { setImmediate?: ImmediateFn }
+
+/** The hosts being spaced: what they had on setImmediate, what we put there, and how many waits are inside. */
+const spaced = new Map<ImmediateHost, { original: ImmediateFn; wrapper: ImmediateFn; depth: number }>();
+let gapCell: Int32Array | undefined;
+
+/** Whether `f` is a native function: Dawn's re-poll callback is one; a user's own callbacks are JS. */
+export function isNative(f: unknown): boolean {
+  return typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
+}
+
+/**
+ * Runs `wait` (awaiting Dawn promises: mapAsync, popErrorScope) with Dawn's polling spaced out.
+ * While one of its promises is pending, Dawn's Node binding calls `instance.ProcessEvents()` and
+ * reschedules itself with `setImmediate` right away: a spin that keeps a core busy. On a CPU-emulated
+ * adapter that core is one the adapter's workers need (config b, 2 cores: the first passes, before the
+ * pacer has learned their length, took twice as long). Here `setImmediate`, for native callbacks only
+ * (Dawn's; an app's JS callbacks pass straight through), first sleeps POLL_GAP_US with Atomics.wait, so
+ * the JS thread polls about 10,000 times a second and sleeps in between. The host's own setImmediate is
+ * put back when the last overlapping wait ends, unless something else replaced it meanwhile.
+ */
+export async function spacedPolls<T>(wait: () => Promise<T>, host: ImmediateHost = globalThis as unknown as ImmediateHost): Promise<T> {
+  let entry = spaced.get(host);
+  if (!entry && typeof host.setImmediate === 'function') {
+    const original = host.setImmediate;
+    gapCell ??= new Int32Array(new SharedArrayBuffer(4));
+    const cell = gapCell;
+    const wrapper: ImmediateFn = (callback, ...args) => {
+      if (isNative(callback)) Atomics.wait(cell, 0, 0, POLL_GAP_US / 1000);
+      return original.call(host, callback, ...args);
+    };
+    entry = { original, wrapper, depth: 0 };
+    spaced.set(host, entry);
+    host.setImmediate = wrapper;
+  }
+  if (!entry) return wait();
+  entry.depth++;
+  try {
+    return await wait();
+  } finally {
+    if (--entry.depth === 0) {
+      spaced.delete(host);
+      if (host.setImmediate === entry.wrapper) host.setImmediate = entry.original;
+    }
   }
 }
 

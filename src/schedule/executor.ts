@@ -321,12 +321,12 @@ export class GpuCompiledModel implements CompiledModel {
     device.queue.submit([encoder.finish()]);
     if (readback) await this.pacer.pause(live);
     const woke = performance.now();
-    const error = await device.popErrorScope();
+    const error = await this.pacer.settle(() => device.popErrorScope());
     if (error) throw new RnnError('GPU', `predict on model '${this.model.name}' failed GPU validation: ${error.message}`);
     if (!readback) return [];
     // dispose() may have come during the pause; its staging buffers are gone then.
     this.checkAlive();
-    await Promise.all(live.staging.map((s) => s.mapAsync(1 /* GPUMapMode.READ */))).catch((e: unknown) => {
+    await this.pacer.settle(() => Promise.all(live.staging.map((s) => s.mapAsync(1 /* GPUMapMode.READ */)))).catch((e: unknown) => {
       if (this.acquired.lost) throw this.acquired.lost;
       throw e;
     });

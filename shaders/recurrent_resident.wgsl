@@ -10,8 +10,14 @@
 // With the `subgroups` feature (broadcast_subgroups.wgsl) each lane loads one vec4 of h and
 // subgroupBroadcast hands it to the others, so one load serves several lanes.
 //
-// Same uniforms and buffers as recurrent_sequence.wgsl (sequence_params.wgsl). Reads the initial h
-// from S slot 0 and c from the c region, writes the final h to slot `finalSlot` and the final c back.
+// With XQ > 0 the layer's input projection runs here too (fused): each thread also keeps its unit's
+// columns of the input kernel W (and its bias) in private memory, each step's x is staged in
+// workgroup memory next to h, and one reduction runs over [x; h], so no projection pass writes P and
+// no step reads it (P then holds only the mask).
+//
+// Same uniforms and buffers as recurrent_sequence.wgsl (sequence_params.wgsl); fused, also X and W
+// (bindings 5 and 6). Reads the initial h from S slot 0 and c from the c region, writes the final h to
+// slot `finalSlot` and the final c back.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override UL: u32 = 64u;         // threads, one per unit (UL >= H, a multiple of 64)
 
@@ -19,16 +25,24 @@ override UL: u32 = 64u;         // threads, one per unit (UL >= H, a multiple of
 // loads from private memory serves that many rows' multiply-adds. Rows past B idle along.
 const ROWS: u32 = 1u;
 
-// Rows of U a unit keeps in private memory: residentProgram writes the rows the reduction reads here
-// (H, or ceil(H / 4) for G = 1, rounded up by coveredQuads()), since a private array's size must be a
-// constant. Rows past the layer's own are zero.
+// Quads of x (fused) and of h the reduction reads: residentProgram writes ceil(F / 4) and ceil(H / 4),
+// each rounded up by coveredQuads(), here (XQ = 0: not fused).
+const XQ: u32 = 0u;
+const HQ: u32 = 64u;
+// Buffers per row: the h ping-pong (0, 1), and for the GRU with the reset gate before the matmul r * h
+// (2); residentProgram writes 3 here for it.
+const NB: u32 = 2u;
+
+// Rows of weights a unit keeps in private memory: residentProgram writes the rows the reduction reads
+// here, those of W (fused) then those of U (XQ + HQ quads of inputs: 4 rows a quad, or one for G = 1),
+// since a private array's size must be a constant. Rows past the layer's own are zero.
 const RES_K: u32 = 1u;
 var<private> wres: array<vec4<f32>, RES_K>;
 
-// vec4s of one h buffer: 256 units at most.
-const HQ: u32 = 64u;
-// [row][3][HQ]: each row's h ping-pong (buffers 0, 1), then r * h (2, GRU reset-before); zero past H.
-var<workgroup> hq: array<vec4<f32>, ROWS * 3u * HQ>;
+// [row][NB][XQ + HQ]: each buffer holds a step's x (fused; quads 0 .. XQ-1) then h; zero past F and H.
+const LQ: u32 = XQ + HQ;
+// (8 quads more: a reduction's last subgroup broadcast group may load past its quads, unused.)
+var<workgroup> hq: array<vec4<f32>, ROWS * NB * LQ + 8u>;
 // Each thread's unit, read back after a barrier (see main).
 var<workgroup> units: array<u32, 256>;
 
@@ -38,12 +52,12 @@ fn pre(x: f32) -> f32 {
 
 // Quad q of the vector row r's reduction reads: its h buffer `buf` (0, 1), or r * h (buf 2).
 fn quad(r: u32, buf: u32, q: u32) -> vec4<f32> {
-  return hq[(r * 3u + buf) * HQ + q];
+  return hq[(r * NB + buf) * LQ + q];
 }
 
-// Unit j's element of row r's buffer buf.
+// Unit j's element of row r's buffer buf (threads past the buffer's 4 * HQ units write nothing).
 fn setQuad(r: u32, buf: u32, j: u32, v: f32) {
-  hq[(r * 3u + buf) * HQ + j / 4u][j % 4u] = v;
+  if (j < 4u * HQ) { hq[(r * NB + buf) * LQ + XQ + j / 4u][j % 4u] = v; }
 }
 
 // Quad q's share of the recurrent sums: hv holds inputs 4q .. 4q+3.
@@ -54,16 +68,18 @@ fn term(hv: vec4<f32>, q: u32) -> vec4<f32> {
 }
 
 // struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(buf, sl), for
-// each row r < ROWS the sum of term(quad(r, buf, q), q) over the quads of h (zero past ROWS):
-// reduceSource() in src/kernels/broadcast.ts.
+// each row r < ROWS the sum of term(quad(r, buf, q), q) over the quads of h (zero past ROWS), and
+// reduceX(buf, sl) the same over the quads of x (fused; zero otherwise): reduceSource() in
+// src/kernels/broadcast.ts.
 
-// The thread's unit: its index, whether it is one of the layer's, and its peepholes (LSTM: i, f, o) or
-// recurrent biases (GRU reset-after: z, r, h).
+// The thread's unit: its index, whether it is one of the layer's, its peepholes (LSTM: i, f, o) or
+// recurrent biases (GRU reset-after: z, r, h), and (fused) its input biases, one per gate.
 struct Unit {
   j: u32,
   live: bool,
   peep: vec4<f32>,
   rb: vec4<f32>,
+  bias: vec4<f32>,
 }
 
 // One batch row's state of the thread's unit, across steps.
@@ -99,38 +115,85 @@ fn pAt(row: Row, t: u32, d: u32, u: Unit) -> u32 {
   return t * st.B * st.pRow + row.b * st.pRow + d * st.GH + u.j;
 }
 
+// The unit's input projections (one per gate, G of them) for the row at time t: fused, its biases
+// plus the row's x W (ax, from reduceX); else read from P.
+fn projected(row: Row, t: u32, d: u32, u: Unit, ax: vec4<f32>) -> vec4<f32> {
+  if (XQ > 0u) { return u.bias + ax; }
+  let pb = pAt(row, t, d, u);
+  let H = st.H;
+  var v = vec4<f32>(P[pb], 0.0, 0.0, 0.0);
+  if (G >= 3u) {
+    v.y = P[pb + H];
+    v.z = P[pb + 2u * H];
+  }
+  if (G == 4u) { v.w = P[pb + 3u * H]; }
+  return v;
+}
+
+// Fused: x of step s (time stepTimes(dir, s).x) of the workgroup's rows (from batch row b0) into
+// buffer buf, one input per thread and pass (zero past F and B). `li` is the thread's index.
+fn stageX(buf: u32, s: u32, dir: SeqDir, b0: u32, li: u32) {
+  if (XQ == 0u) { return; }
+  let t = stepTimes(dir, s).x;
+  // (XF: at least 1, so that the divisions below are valid constant expressions when not fused)
+  const XF = max(XQ * 4u, 1u);
+  for (var i = li; i < ROWS * XQ * 4u; i += UL) {
+    let r = i / XF;
+    let f = i % XF;
+    let b = b0 + r;
+    var v = 0.0;
+    if (f < st.F && b < st.B) { v = X[st.xBase + t * st.xsT + b * st.xsB + f]; }
+    hq[(r * NB + buf) * LQ + f / 4u][f % 4u] = v;
+  }
+}
+
+// Row k of the weights a unit keeps (fused; k < 4 * XQ, or XQ for G = 1): input k's weights for the
+// unit's gates, or for G = 1 inputs 4k .. 4k+3 (zero past F). W is [F][pRow], then the biases.
+fn inputRow(k: u32, d: u32, j: u32) -> vec4<f32> {
+  let N = st.pRow;
+  let c = d * st.GH + j;
+  var w = vec4<f32>(0.0);
+  if (G == 1u) {
+    for (var i = 0u; i < 4u; i++) {
+      if (4u * k + i < st.F) { w[i] = W[(4u * k + i) * N + c]; }
+    }
+  } else if (k < st.F) {
+    for (var g = 0u; g < G; g++) { w[g] = W[k * N + c + g * st.H]; }
+  }
+  return w;
+}
+
 // GRU reset-before, between the reductions: the update gate, and r * h into row r's buffer 2.
-fn gateRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, t: u32, d: u32, u: Unit) {
+fn gateRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, ax: vec4<f32>, t: u32, d: u32, u: Unit) {
   var rh = 0.0;
   if (u.live && (*row).on) {
-    let pb = pAt(*row, t, d, u);
-    (*row).z = activate(ACT_F, pre(P[pb] + a.x), st.aF, st.bF);
-    rh = activate(ACT_F, pre(P[pb + st.H] + a.y), st.aF, st.bF) * (*row).h;
+    let p = projected(*row, t, d, u, ax);
+    (*row).z = activate(ACT_F, pre(p.x + a.x), st.aF, st.bF);
+    rh = activate(ACT_F, pre(p.y + a.y), st.aF, st.bF) * (*row).h;
   }
   setQuad(r, 2u, u.j, rh);
 }
 
 // One step of row r: the recurrent sums a (GRU reset-before: a2 holds the candidate's), at times
 // (read, output); the new h goes into the row's buffer nxt.
-fn stepRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, a2: vec4<f32>, times: vec2<u32>, d: u32, dir: SeqDir, u: Unit, nxt: u32) {
+fn stepRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, a2: vec4<f32>, ax: vec4<f32>, times: vec2<u32>, d: u32, dir: SeqDir, u: Unit, nxt: u32) {
   let H = st.H;
   var h = (*row).h;
   if ((*row).on) {
     let t = times.x;
     let masked = st.maskOn != 0u && P[st.maskBase + t * st.B + (*row).b] < 0.5;
     if (u.live && !masked) {
-      let pb = pAt(*row, t, d, u);
       if (CELL == 0u) {
-        h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
+        h = activate(ACT_G, pre(projected(*row, t, d, u, ax).x + a.x), st.aG, st.bG);
       } else if (CELL == 1u) {
-        let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, (*row).c, u.peep);
+        let hc = lstmCell(projected(*row, t, d, u, ax) + a, (*row).c, u.peep);
         h = hc.x;
         (*row).c = hc.y;
       } else if (CELL == 2u) {
-        h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, u.rb, h);
+        h = gruCell(projected(*row, t, d, u, ax).xyz, a, u.rb, h);
       } else {
         let z = (*row).z;
-        h = z * h + (1.0 - z) * activate(ACT_G, pre(P[pb + 2u * H] + a2.z), st.aG, st.bG);
+        h = z * h + (1.0 - z) * activate(ACT_G, pre(projected(*row, t, d, u, ax).z + a2.z), st.aG, st.bG);
       }
     }
     if (u.live) {
@@ -177,15 +240,25 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   let dir = st.dir[d];
   let uBase = d * st.uDir;
   let rowsOfU = select(H, (H + 3u) / 4u, G == 1u);
+  // Rows of W first (fused): 4 a quad of x, or one for G = 1.
+  let xRows = select(4u * XQ, XQ, G == 1u);
   for (var k = 0u; k < RES_K; k++) {
     var w = vec4<f32>(0.0);
-    if (u.live && k < rowsOfU) { w = loadU(uBase + k * H + u.j); }
+    if (u.live && k < xRows) {
+      w = inputRow(k, d, u.j);
+    } else if (u.live && k - xRows < rowsOfU) {
+      w = loadU(uBase + (k - xRows) * H + u.j);
+    }
     wres[k] = w;
   }
   if (PEEPHOLE && u.live) { u.peep = loadU(uBase + H * H + H + u.j); }
   if (CELL == 2u && u.live) { u.rb = loadU(uBase + H * H + u.j); }
+  if (XQ > 0u && u.live) {
+    for (var g = 0u; g < G; g++) { u.bias[g] = W[st.F * st.pRow + d * st.GH + g * H + u.j]; }
+  }
 
   let b0 = wid.x * ROWS;
+  stageX(0u, 0u, dir, b0, u.j);
   var row0 = initRow(0u, b0, d, u);
   var row1: Row;
   var row2: Row;
@@ -200,25 +273,28 @@ fn main(lane: Lane, @builtin(workgroup_id) wid: vec3u) {
   var cur = 0u;
   for (var s = 0u; s < st.T; s++) {
     let times = stepTimes(dir, s);
+    // The rows' sums of h U, and (fused) of x W.
     let a = reduce(cur, sl);
+    let ax = reduceX(cur, sl);
     var a2 = a;
     if (CELL == 3u) {
       // GRU with the reset gate before the matmul: z and r * h first, then the candidate's sums.
-      gateRow(0u, &row0, a[0], times.x, d, u);
-      if (ROWS >= 2u) { gateRow(1u, &row1, a[1], times.x, d, u); }
+      gateRow(0u, &row0, a[0], ax[0], times.x, d, u);
+      if (ROWS >= 2u) { gateRow(1u, &row1, a[1], ax[1], times.x, d, u); }
       if (ROWS == 4u) {
-        gateRow(2u, &row2, a[2], times.x, d, u);
-        gateRow(3u, &row3, a[3], times.x, d, u);
+        gateRow(2u, &row2, a[2], ax[2], times.x, d, u);
+        gateRow(3u, &row3, a[3], ax[3], times.x, d, u);
       }
       workgroupBarrier();
       a2 = reduce(2u, sl);
     }
     let nxt = 1u - cur;
-    stepRow(0u, &row0, a[0], a2[0], times, d, dir, u, nxt);
-    if (ROWS >= 2u) { stepRow(1u, &row1, a[1], a2[1], times, d, dir, u, nxt); }
+    if (s + 1u < st.T) { stageX(nxt, s + 1u, dir, b0, u.j); }
+    stepRow(0u, &row0, a[0], a2[0], ax[0], times, d, dir, u, nxt);
+    if (ROWS >= 2u) { stepRow(1u, &row1, a[1], a2[1], ax[1], times, d, dir, u, nxt); }
     if (ROWS == 4u) {
-      stepRow(2u, &row2, a[2], a2[2], times, d, dir, u, nxt);
-      stepRow(3u, &row3, a[3], a2[3], times, d, dir, u, nxt);
+      stepRow(2u, &row2, a[2], a2[2], ax[2], times, d, dir, u, nxt);
+      stepRow(3u, &row3, a[3], a2[3], ax[3], times, d, dir, u, nxt);
     }
     workgroupBarrier();
     cur = nxt;

@@ -72,6 +72,13 @@ export interface CompileOptions {
    * ('hardware': split reductions, more threads); default: from the adapter. For tests and benchmarks.
    */
   adapterClass?: 'software' | 'hardware';
+  /**
+   * WebGPU: where a layer's whole sequence runs in one workgroup with its weights in private memory
+   * (CPU-emulated adapters), run its input projection in the same kernel, each step's x W next to its
+   * h U, instead of a matrix multiply over every step before it. Default true; false for tests and
+   * benchmarks.
+   */
+  fuseInput?: boolean;
 }
 
 /** A backend plus, for WebGPU, its device. */

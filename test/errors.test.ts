@@ -438,11 +438,12 @@ describe('compile options and device limits on webgpu', () => {
   });
   afterAll(() => rt?.dispose());
 
-  test('unknown kernel or precision options name the option', async () => {
+  test('unknown kernel, precision or fuseInput options name the option', async () => {
     expect(rt.backend).toBe('webgpu');
     const net = sequential([layers.lstm({ units: 3, inputShape: [2, 1] })]);
     await expectRejects(rt.compile(net, { kernel: 'fast' as never }), ConfigError, "'kernel'", "'sequence'");
     await expectRejects(rt.compile(net, { precision: 'f64' as never }), ConfigError, "'precision'", "'f16'");
+    await expectRejects(rt.compile(net, { fuseInput: 'yes' as never }), ConfigError, "'fuseInput'", 'true or false');
   });
 
   test("weights over the device's storage binding limit are refused before upload, naming the layer", async () => {

@@ -111,6 +111,17 @@ describe('GPU vs float64 reference, sequence kernel on a device without subgroup
   }
 });
 
+// On a CPU-emulated adapter the resident kernel runs a layer's input projection itself where it fits
+// (fuseInput, the default: every resident layer above but packed branches). The same subset, and the
+// masked cases, with the projection as a matmul pass before it, the path layers too wide to fuse take.
+describe('GPU vs float64 reference, sequence kernel with the input projection as its own pass', () => {
+  for (const c of [...allCases().filter((k) => PLAIN_CASES.test(k.name)), ...lengthCases()]) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(gpu(), c, { kernel: 'sequence', fuseInput: false }));
+    }, CASE_TIMEOUT_MS);
+  }
+});
+
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {
   const rng = new Rng(seed);

@@ -4,10 +4,10 @@
  * Their numerical results are checked in gpu-vs-cpu.test.ts under every variant.
  */
 import { describe, expect, test } from 'vitest';
-import { layers } from '../src/index.js';
+import { input, layers, model, sequential } from '../src/index.js';
 import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
-import { stepShape } from '../src/kernels/recurrent.js';
-import { chooseRecurrentKernel } from '../src/schedule/plan.js';
+import { fusedInputFits, stepShape } from '../src/kernels/recurrent.js';
+import { type PlanOptions, buildPlan, chooseRecurrentKernel } from '../src/schedule/plan.js';
 
 const lstm = (units: number) => layers.lstm({ units }).config;
 const gruBefore = (units: number) => layers.gru({ units, resetAfter: false }).config;
@@ -83,5 +83,50 @@ describe('step kernel shape', () => {
     // A device limited to 128 threads (the compatibility-mode minimum) gets 128.
     const small = stepShape(lstm(128), 1, 1, false, 128);
     expect(small.units * small.slices).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('input projection inside the resident kernel (fuseInput)', () => {
+  const gru = (units: number) => layers.gru({ units }).config;
+  const rnn = (units: number) => layers.simpleRNN({ units }).config;
+  test("fits while the unit's columns of W and its U fit WGSL's 8 KiB of private memory, and x and h the workgroup memory", () => {
+    // LSTM / GRU: a vec4 (the gates) per input and per unit of h, inputs rounded up to 16.
+    expect(fusedInputFits(lstm(256), 256, 4, 32768)).toBe(true); // 512 vec4s: exactly 8 KiB
+    expect(fusedInputFits(lstm(256), 257, 4, 32768)).toBe(false);
+    expect(fusedInputFits(gru(240), 272, 1, 32768)).toBe(true);
+    expect(fusedInputFits(gruBefore(256), 256, 1, 32768)).toBe(true);
+    // SimpleRNN: a vec4 per four inputs.
+    expect(fusedInputFits(rnn(256), 1792, 1, 32768)).toBe(true);
+    expect(fusedInputFits(rnn(256), 1793, 1, 32768)).toBe(false);
+    // Workgroup memory: [rows][2 buffers][x quads + h quads] vec4s (3 buffers for the GRU with the
+    // reset gate before the matmul) and 1 KiB; 4 rows of x and h of 256 take 17 KiB, over WebGPU's
+    // default 16 KiB.
+    expect(fusedInputFits(lstm(256), 256, 4, 16384)).toBe(false);
+    expect(fusedInputFits(lstm(256), 256, 2, 16384)).toBe(true);
+    expect(fusedInputFits(gruBefore(128), 256, 1, 4 * 1024)).toBe(false);
+    // An LSTM with a projection runs the step kernel.
+    expect(fusedInputFits({ ...lstm(64), projSize: 16 }, 8, 1, 32768)).toBe(false);
+  });
+
+  const software: PlanOptions = { softwareAdapter: true, maxThreads: 256, subgroupWidth: 8, workgroupBytes: 32768, storageBuffers: 8 };
+  const names = (m: Parameters<typeof buildPlan>[0], B: number, options: PlanOptions) =>
+    buildPlan(m, B, m.inputs.map(() => 12), false, options).dispatches.map((d) => d.program.name.split(' ')[0]!.replace(/^matmul_\w+/, 'matmul'));
+
+  test('a plan runs no projection matmul for a fused layer; fuseInput: false, too few storage bindings or a GPU put it back', () => {
+    const stack = sequential([layers.lstm({ units: 32, returnSequences: true, inputShape: [12, 5] }), layers.gru({ units: 16 }), layers.dense({ units: 3 })]);
+    expect(names(stack, 4, software)).toEqual(['lstm_resident', 'gru_resident', 'matmul']);
+    const fusedName = buildPlan(stack, 4, [12], false, software).dispatches[0]!.program.name;
+    expect(fusedName).toContain('fused F<=16');
+    expect(names(stack, 4, { ...software, fuseInput: false })).toEqual(['matmul', 'lstm_resident', 'matmul', 'gru_resident', 'matmul']);
+    // 6 storage buffers (U, P for the mask, S, Y, X, W): the compatibility-mode minimum of 4 is too few.
+    expect(names(stack, 4, { ...software, storageBuffers: 4 })).toEqual(['matmul', 'lstm_resident', 'matmul', 'gru_resident', 'matmul']);
+    expect(names(stack, 4, { softwareAdapter: false, maxThreads: 1024, storageBuffers: 8 })).toEqual(['matmul', 'lstm_sequence', 'matmul', 'gru_sequence', 'matmul']);
+  });
+
+  test('packed branches keep their shared projection pass', () => {
+    const a = input({ shape: [12, 3] }), b = input({ shape: [12, 3] });
+    const ya = layers.lstm({ units: 8 }).apply(a), yb = layers.lstm({ units: 8 }).apply(b);
+    const m = model({ inputs: [a, b], outputs: layers.concatenate().apply([ya, yb]) });
+    expect(names(m, 2, software)).toEqual(['matmul', 'matmul', 'lstm_resident']);
   });
 });

@@ -121,7 +121,7 @@ describe('spacedPolls', () => {
     const result = await spacedPolls(async () => {
       expect(host.setImmediate).not.toBe(original);
       const t0 = performance.now();
-      for (let i = 0; i < 5; i++) expect(host.setImmediate(Math.max)).toBe('handle');
+      for (let i = 0; i < 5; i++) expect(host.setImmediate(Math.max as () => void)).toBe('handle');
       expect(performance.now() - t0).toBeGreaterThanOrEqual((5 * POLL_GAP_US) / 1000 - 0.05);
       host.setImmediate(js, 1, 2);
       return 'done';

@@ -26,19 +26,26 @@ export function coveredQuads(nq: number): number {
  */
 export type ReduceShape = { rows: number } | { units: number };
 
+/** One reduction function of a resident kernel: `name(src, sl)` over quads first .. first + quads - 1. */
+export interface Reduction {
+  name: string;
+  first: number;
+  quads: number;
+}
+
 /**
- * The reduction shared by the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl):
- * reduce(src, sl) = for each row or unit of `shape` the sum over q < nq of its term(quad(..), q), with
- * quad() and term() defined by the kernel, written out in full (nq: coveredQuads), returned as an
+ * A reduction of the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl):
+ * name(src, sl) = for each row or unit of `shape` the sum over its quads q of term(quad(.., q), q), with
+ * quad() and term() defined by the kernel, written out in full (quads: coveredQuads), returned as an
  * array of 4 (zero past the shape's sums). Unrolled, every index into the kernel's private weights is a constant,
  * which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and Mesa's
  * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
- * turn, so one load serves sgw lanes (the last group's loads past nq go unused, but quad() must stay
- * in bounds for them). Rows' terms read the same weights, which the compiler then loads once for all
+ * turn, so one load serves sgw lanes (the last group's loads past its quads go unused, but quad() must
+ * stay in bounds for them). Rows' terms read the same weights, which the compiler then loads once for all
  * of them; units' terms read the same broadcast quad.
  */
-function reduceSource(nq: number, sgw: number, shape: ReduceShape): string {
+function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape: ReduceShape): string {
   const rows = 'rows' in shape ? shape.rows : 1;
   const units = 'units' in shape ? shape.units : 1;
   const quad = (r: number, q: string) => ('rows' in shape ? `quad(${r}u, src, ${q})` : `quad(src, ${q})`);
@@ -52,28 +59,29 @@ function reduceSource(nq: number, sgw: number, shape: ReduceShape): string {
   };
   const lines: string[] = [];
   const rs = Array.from({ length: rows }, (_, r) => r);
+  const end = first + nq;
   if (sgw > 0) {
-    for (let q0 = 0; q0 < nq; q0 += sgw) {
+    for (let q0 = first; q0 < end; q0 += sgw) {
       lines.push(`  { ${rs.map((r) => `let m${r} = ${quad(r, `${q0}u + sl % ${sgw}u`)};`).join(' ')}`);
-      for (let l = 0; l < Math.min(sgw, nq - q0); l++) {
+      for (let l = 0; l < Math.min(sgw, end - q0); l++) {
         lines.push(`    { ${rs.map((r) => `let h${r} = subgroupBroadcast(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
       }
       lines.push('  }');
     }
   } else {
-    for (let q = 0; q < nq; q++) lines.push(`  { ${rs.map((r) => `let h${r} = ${quad(r, `${q}u`)};`).join(' ')} ${adds((r) => `h${r}`, q)} }`);
+    for (let q = first; q < end; q++) lines.push(`  { ${rs.map((r) => `let h${r} = ${quad(r, `${q}u`)};`).join(' ')} ${adds((r) => `h${r}`, q)} }`);
   }
-  const prelude = sgw > 0 ? broadcastSubgroupsWgsl : broadcastPlainWgsl;
   const result = [0, 1, 2, 3].map((i) => (i < sums.length ? sums[i] : 'vec4<f32>(0.0)')).join(', ');
-  return `${prelude}\nfn reduce(src: u32, sl: u32) -> array<vec4<f32>, 4> {\n${sums.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}\n${lines.join('\n')}\n  return array<vec4<f32>, 4>(${result});\n}\n`;
+  return `fn ${name}(src: u32, sl: u32) -> array<vec4<f32>, 4> {\n${sums.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}\n${lines.join('\n')}\n  return array<vec4<f32>, 4>(${result});\n}\n`;
 }
 
 /**
  * A resident kernel's whole module: `kernel` (its `const RES_K: u32 = 1u;` set to privateRows, the
- * vec4s of weights a thread keeps) with the reduction over nq quads for `shape` (see reduceSource)
- * appended, and `enable subgroups;` first (before every declaration) when sgw > 0.
+ * vec4s of weights a thread keeps) with the lane helpers and its reductions for `shape` (see
+ * reduceSource) appended, and `enable subgroups;` first (before every declaration) when sgw > 0.
  */
-export function residentModule(kernel: string, nq: number, sgw: number, privateRows: number, shape: ReduceShape): string {
+export function residentModule(kernel: string, reductions: Reduction[], sgw: number, privateRows: number, shape: ReduceShape): string {
   const sized = kernel.replace('const RES_K: u32 = 1u;', `const RES_K: u32 = ${privateRows}u;`);
-  return `${sgw > 0 ? 'enable subgroups;\n' : ''}${sized}\n${reduceSource(nq, sgw, shape)}`;
+  const prelude = sgw > 0 ? broadcastSubgroupsWgsl : broadcastPlainWgsl;
+  return `${sgw > 0 ? 'enable subgroups;\n' : ''}${sized}\n${prelude}\n${reductions.map((r) => reduceSource(r, sgw, shape)).join('\n')}`;
 }

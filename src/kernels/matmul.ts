@@ -88,7 +88,7 @@ export function matmulProgram(act: ActSpec, p: MatmulParams, target: MatmulTarge
     return {
       name: `matmul_resident act=${name} K<=${4 * nq} CPT=${cpt}${vec ? '' : ' unaligned'}${staged ? ' staged' : ''}${sgw ? ` subgroups=${sgw}` : ''}`,
       cacheKey: `matmul_resident:${id}:${vec}:${nq}:${cpt}:${sgw}`,
-      code: residentModule(residentCode.replace('const CPT: u32 = 1u;', `const CPT: u32 = ${cpt}u;`), nq, sgw, cpt * 4 * nq, { units: cpt }),
+      code: residentModule(residentCode.replace('const CPT: u32 = 1u;', `const CPT: u32 = ${cpt}u;`), [{ name: 'reduce', first: 0, quads: nq }], sgw, cpt * 4 * nq, { units: cpt }),
       constants: { ACT: id, VEC_W: vec, STAGED: staged ? 1 : 0 },
       bindings: ['read', 'read', 'read_write', 'uniform'],
       uniformSize: 64,

@@ -13,8 +13,9 @@ export interface Program {
   cacheKey: string;
   code: string;
   constants: Record<string, number>;
+  /** Its bindings in order: one 'uniform' (usually last), the dispatch's buffers at the others in turn. */
   bindings: readonly BindingKind[];
-  /** Byte size of the uniform block bound (with a dynamic offset) at the last binding. */
+  /** Byte size of the uniform block bound (with a dynamic offset) at the 'uniform' binding. */
   uniformSize: number;
 }
 

@@ -225,7 +225,7 @@ const SEQ_CAP = 512;
 /** Capacity, in vec4s, of the partial sums [units per lane][R][KS][UL] (PART). */
 const SEQ_PART = 512;
 /** Byte size of the whole-sequence kernels' Params (sequence_params.wgsl). */
-const SEQUENCE_UNIFORM_SIZE = 128;
+const SEQUENCE_UNIFORM_SIZE = 144;
 
 /** How the whole-sequence kernel spreads a layer: UL unit lanes times KS reduction slices. */
 export interface SequenceShape {
@@ -238,6 +238,11 @@ export interface SequenceShape {
   resident?: boolean;
   /** With resident: lanes one subgroup broadcast serves (4 or 8), or 0 without subgroups. */
   subgroupWidth?: number;
+  /**
+   * With resident: the layer's input features when its input projection runs inside the kernel
+   * (fusedInputFits), or 0 / absent for a projection pass before it.
+   */
+  fusedInputs?: number;
 }
 
 /** WGSL's limit on a shader's private memory (8 KiB): a resident unit's weights must fit in it. */
@@ -263,9 +268,26 @@ export function residentRowsFor(cfg: RecurrentConfig, B: number): number {
  * Rows of U (vec4s) a resident unit keeps in private memory (RES_K): H, or ceil(H / 4) for a SimpleRNN,
  * as many as the reduction reads (coveredQuads; the rows past the layer's are zero).
  */
-function residentRows(cfg: RecurrentConfig): number {
-  const quads = coveredQuads(Math.ceil(cfg.units / 4));
+function residentRows(cfg: RecurrentConfig, inputs = 0): number {
+  const quads = coveredQuads(Math.ceil(cfg.units / 4)) + (inputs > 0 ? coveredQuads(Math.ceil(inputs / 4)) : 0);
   return GATES[cfg.cell] === 1 ? quads : 4 * quads;
+}
+
+/** Bytes of workgroup memory the resident kernel takes for `rows` rows (and a fused input of F features). */
+function residentWorkgroupBytes(cfg: RecurrentConfig, rows: number, inputs = 0): number {
+  const quads = coveredQuads(Math.ceil(cfg.units / 4)) + (inputs > 0 ? coveredQuads(Math.ceil(inputs / 4)) : 0);
+  const buffers = usesResetBeforeKernel(cfg) ? 3 : 2;
+  return rows * buffers * quads * 16 + 256 * 4;
+}
+
+/**
+ * Whether the resident kernel can also run the layer's input projection (F input features, `rows` rows
+ * a workgroup): its unit's columns of W fit in private memory next to U, and x next to h in workgroup
+ * memory (`workgroupBytes`: the device's limit).
+ */
+export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, workgroupBytes: number): boolean {
+  if (cfg.projSize !== null) return false;
+  return residentRows(cfg, F) * 16 <= PRIVATE_BYTES && residentWorkgroupBytes(cfg, rows, F) <= workgroupBytes;
 }
 
 /**
@@ -309,14 +331,28 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
 function residentProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision): Program {
   const spec = cellSpec(cfg);
   const sgw = shape.subgroupWidth ?? 0;
-  const nq = coveredQuads(Math.ceil(cfg.units / 4));
-  const code = residentCode[precision].replace('const ROWS: u32 = 1u;', `const ROWS: u32 = ${rows}u;`);
+  const hq = coveredQuads(Math.ceil(cfg.units / 4));
+  const F = shape.fusedInputs ?? 0;
+  const xq = F > 0 ? coveredQuads(Math.ceil(F / 4)) : 0;
+  // Fused, X and W are bindings 5 and 6; else private stand-ins the kernel never reaches (a binding it
+  // names must be in the pipeline's layout).
+  const io = xq > 0
+    ? '@group(0) @binding(5) var<storage, read> X: array<f32>;\n@group(0) @binding(6) var<storage, read> W: array<f32>;'
+    : 'var<private> X: array<f32, 1>;\nvar<private> W: array<f32, 1>;';
+  const code = residentCode[precision]
+    .replace('const ROWS: u32 = 1u;', `const ROWS: u32 = ${rows}u;`)
+    .replace('const XQ: u32 = 0u;', `const XQ: u32 = ${xq}u;\n${io}`)
+    .replace('const HQ: u32 = 64u;', `const HQ: u32 = ${hq}u;`)
+    .replace('const NB: u32 = 2u;', `const NB: u32 = ${spec.cell === 3 ? 3 : 2}u;`);
   return {
-    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} R=${rows} H<=${4 * nq} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
-    cacheKey: `res:${spec.key}:${rows}:${shape.lanes}:${nq}:${sgw}:${precision}`,
-    code: residentModule(code, nq, sgw, residentRows(cfg), { rows }),
+    name: `${cfg.cell}${spec.cell === 3 ? '_reset_before' : ''}_resident ${precision} R=${rows} H<=${4 * hq}${xq ? ` fused F<=${4 * xq}` : ''} UL=${shape.lanes}${sgw ? ` subgroups=${sgw}` : ''} ${spec.label}`,
+    cacheKey: `res:${spec.key}:${rows}:${shape.lanes}:${hq}:${xq}:${sgw}:${precision}`,
+    // x W and h U as two sums (reduceX, reduce): a GRU's candidate needs them apart.
+    code: residentModule(code, [{ name: 'reduceX', first: 0, quads: xq }, { name: 'reduce', first: xq, quads: hq }], sgw, residentRows(cfg, F), { rows }),
     constants: { ...spec.constants, UL: shape.lanes },
-    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
+    bindings: xq > 0
+      ? ['read', 'read', 'read_write', 'read_write', 'uniform', 'read', 'read']
+      : ['read', 'read', 'read_write', 'read_write', 'uniform'],
     uniformSize: SEQUENCE_UNIFORM_SIZE,
   };
 }
@@ -342,6 +378,8 @@ export interface SequenceParams {
   carryInit: boolean;
   cfg: RecurrentConfig;
   dirs: SequenceDir[];
+  /** The fused resident kernel's input: F features, x(t, b, f) at base + t*sT + b*sB + f. */
+  input?: { F: number; base: number; sT: number; sB: number };
 }
 
 export function writeSequenceParams(view: DataView, p: SequenceParams): void {
@@ -355,6 +393,8 @@ export function writeSequenceParams(view: DataView, p: SequenceParams): void {
     .u32(p.seqOut ? 1 : 0, p.finalSlot).f32(p.cfg.clip ?? 3.0e38, f.alpha)
     .f32(f.beta, g.alpha, g.beta, h.alpha)
     .f32(h.beta).u32(p.carryInit ? 1 : 0, 0, 0);
+  const x = p.input;
+  w.u32(x?.F ?? 0, x?.base ?? 0, x?.sT ?? 0, x?.sB ?? 0);
   for (let d = 0; d < 2; d++) {
     const dir = p.dirs[d] ?? p.dirs[0]!;
     w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);

@@ -80,6 +80,9 @@ export class GpuCompiledModel implements CompiledModel {
       softwareAdapter: checkAdapterClass(options.adapterClass, acquired.software),
       maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
       subgroupWidth: subgroupWidthFor(acquired.features.subgroups, acquired.subgroupMinSize),
+      fuseInput: checkFuseInput(options.fuseInput),
+      workgroupBytes: acquired.device.limits.maxComputeWorkgroupStorageSize,
+      storageBuffers: acquired.device.limits.maxStorageBuffersPerShaderStage,
     };
     const device = acquired.device;
     device.pushErrorScope('validation');
@@ -256,15 +259,17 @@ export class GpuCompiledModel implements CompiledModel {
         this.pipelines.set(d.program.cacheKey, compiled);
       }
       const refs = d.buffers.map(resolve);
+      const uniformAt = d.program.bindings.indexOf('uniform');
       const key = `${d.program.cacheKey}|${refs.map(idOf).join(',')}`;
       let bindGroup = bindGroups.get(key);
       if (!bindGroup) {
         bindGroup = device.createBindGroup({
           label: d.program.name,
           layout: compiled.layout,
+          // The buffers in binding order, around the uniforms' binding (last, or where the program puts it).
           entries: [
-            ...refs.map((buffer, binding) => ({ binding, resource: { buffer } })),
-            { binding: refs.length, resource: { buffer: uniform, size: d.program.uniformSize } },
+            ...refs.map((buffer, i) => ({ binding: i < uniformAt ? i : i + 1, resource: { buffer } })),
+            { binding: uniformAt, resource: { buffer: uniform, size: d.program.uniformSize } },
           ],
         });
         bindGroups.set(key, bindGroup);
@@ -399,6 +404,13 @@ function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'step' || value === 'sequence') return value;
   throw new ConfigError(`compile: 'kernel' must be 'auto', 'step' or 'sequence', got ${JSON.stringify(value)}`);
+}
+
+/** Validates compile()'s `fuseInput` option. */
+function checkFuseInput(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (typeof value === 'boolean') return value;
+  throw new ConfigError(`compile: 'fuseInput' must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** Validates compile()'s `precision` option. */

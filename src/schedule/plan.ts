@@ -21,7 +21,7 @@ import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } f
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
+  fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -127,6 +127,15 @@ export interface PlanOptions {
   softwareAdapter?: boolean;
   /** Lanes one subgroup broadcast serves in the resident kernel (subgroupWidthFor); 0 without subgroups. */
   subgroupWidth?: number;
+  /**
+   * Run a layer's input projection inside the resident kernel where it fits (fusedInputFits), instead
+   * of a matmul pass before it (default true).
+   */
+  fuseInput?: boolean;
+  /** The device's maxComputeWorkgroupStorageSize (default 16384, WebGPU's minimum). */
+  workgroupBytes?: number;
+  /** The device's maxStorageBuffersPerShaderStage (default 4, the compatibility-mode minimum). */
+  storageBuffers?: number;
   /**
    * Streaming: recurrent states are not zeroed and not taken from initial-state inputs; each node
    * starts from h in slot 0 (and c) and leaves its final h there, and a masked step before the
@@ -352,21 +361,37 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const T = x.T;
     const name = packed ? group.map((n) => n.layer.name).join('+') : layer.name;
 
+    // Output: the consumer's view, or (sum / mul / ave) a [T][B][2H] buffer merged afterwards.
+    const seq = cfg.returnSequences;
+    const main = node.outputs[0]!;
+    const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
+    const y = merge ? freshHome(T, 2 * O, seq, `${name} directions`) : outHome(main, `${name} output`);
+
+    // The resident kernel runs the input projection itself where it fits (one input for every
+    // direction; the kernel binds x read-only next to its writable output, so not in the same buffer).
+    const kernel = chooseRecurrentKernel(cfg, B, options);
+    const F = dirs[0]!.inputSize;
+    const fused = kernel.kind === 'sequence' && kernel.shape.resident === true && !packed && options.fuseInput !== false
+      && x.buf !== y.buf && (options.storageBuffers ?? 4) >= 6
+      && fusedInputFits(cfg, F, kernel.rows, options.workgroupBytes ?? 16384);
+
     // Projections of every step (both directions side by side), then the mask when masked:
-    // predict's lengths (written by the executor) ANDed with each Masking layer upstream.
+    // predict's lengths (written by the executor) ANDed with each Masking layer upstream. Fused, only
+    // the mask.
     const mf = flow.get(node.inputs[0]!.id);
     const maskOn = mf !== undefined;
-    const pBuf = newBuffer(T * B * N + (maskOn ? T * B : 0), `${name} projections`);
+    const maskBase = fused ? 0 : T * B * N;
+    const pBuf = newBuffer(maskBase + (maskOn ? T * B : 0), fused ? `${name} mask` : `${name} projections`);
     if (mf) {
-      masks.push({ buf: pBuf, base: T * B * N, T, lengths: mf.lengths });
+      masks.push({ buf: pBuf, base: maskBase, T, lengths: mf.lengths });
       mf.masking.forEach((m, k) => {
         const src = homeOf(m.inputs[0]!);
-        const mp = { T, B, F: src.F, maskValue: (m.layer as Masking).maskValue, x: src, mBase: T * B * N };
+        const mp = { T, B, F: src.F, maskValue: (m.layer as Masking).maskValue, x: src, mBase: maskBase };
         emit(maskProgram(k === 0 && !mf.lengths ? 'set' : 'and'), [P(src.buf), P(pBuf)], (v) => writeMaskParams(v, mp), maskDispatch(mp));
       });
     }
     // One matmul for both directions of a layer; one per packed layer, each into its columns.
-    group.forEach((member, d) => {
+    if (!fused) group.forEach((member, d) => {
       const xm = homeOf(member.inputs[0]!);
       const cols = packed ? GH : N;
       const pHome: Home = { buf: pBuf, base: packed ? d * GH : 0, sT: B * N, sB: N, T, F: cols };
@@ -391,11 +416,6 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       else copy('copy', src, src, cView(d), 1, H);
     });
 
-    // Output: the consumer's view, or (sum / mul / ave) a [T][B][2H] buffer merged afterwards.
-    const seq = cfg.returnSequences;
-    const main = node.outputs[0]!;
-    const merge = layer instanceof Bidirectional && layer.mergeMode !== 'concat' ? layer.mergeMode : null;
-    const y = merge ? freshHome(T, 2 * O, seq, `${name} directions`) : outHome(main, `${name} output`);
     /** Where direction d's output starts: its slice of y, or a packed layer's own output. */
     const yBase = (d: number) => (packed ? homeOf(group[d]!.outputs[0]!).base : y.base + d * O);
     // A masked step leaves a last-output-only output alone, so a row masked to the end would keep what
@@ -407,6 +427,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
 
     const weights: BufferRef = packed ? { packed: dirs } : { weights: layer, part: 'u' };
     const buffersOf: BufferRef[] = [weights, P(pBuf), P(sBuf), P(y.buf)];
+    if (fused) buffersOf.push(P(x.buf), { weights: layer, part: 'w' });
     const tOut = (d: number, s: number) => {
       const l = dirs[d]!.config;
       const tIn = l.goBackwards ? T - 1 - s : s;
@@ -415,14 +436,15 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
     // copied to step 0's output, which step 0 then reads as its "previous output".
     const carry = stream && maskOn;
-    const kernel = chooseRecurrentKernel(cfg, B, options);
     if (kernel.kind === 'sequence') {
       // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
       const sp = {
-        B, T, D, maskOn, maskBase: T * B * N, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
+        B, T, D, maskOn, maskBase, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
         dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
+        input: fused ? { F, base: x.base, sT: x.sT, sB: x.sB } : undefined,
       };
-      emit(sequenceProgram(cfg, kernel.rows, kernel.shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
+      const shape = fused ? { ...kernel.shape, fusedInputs: F } : kernel.shape;
+      emit(sequenceProgram(cfg, kernel.rows, shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     } else {
       const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
       const program = stepProgram(cfg, shape, options.precision);
@@ -437,7 +459,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
           prevYOff: s > 0 ? yBase(d) + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
           hasPrev: s > 0 || carry,
         }));
-        const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase: T * B * N, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
+        const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };
         emit(program, buffersOf, (v) => writeStepParams(v, params), workgroups);
         if (projection) emit(projection, buffersOf, (v) => writeStepParams(v, params), projectionDispatch(cfg, B, D));
       }

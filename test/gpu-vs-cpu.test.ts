@@ -5,46 +5,28 @@
  * on WebGPU fails every test (CI has a software adapter, lavapipe).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { create } from 'webgpu';
-import { type CompileOptions, DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
-import { type GpuCase, allCases, lengthCases } from './support/cases.js';
+import { DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
+import { type GpuCase, allCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
 import { failOnGpuErrors } from './support/error-scopes.js';
-
-const CASE_TIMEOUT_MS = 120_000;
+import { CASE_TIMEOUT_MS, describeVariant, onWebGpu } from './support/variants.js';
 
 let rt: Runtime;
-/**
- * A second runtime on a device of the same adapter created without the `subgroups` feature (as a
- * caller's device may be): the resident kernels then take their path without subgroup broadcasts.
- */
-let plainRt: Runtime;
-/** Dawn frees an instance whose JS object is collected: kept for the whole file. */
-let plainInstance: GPU;
 
 beforeAll(async () => {
   rt = await createRuntime();
-  plainInstance = create([]);
-  const adapter = await plainInstance.requestAdapter();
-  if (!adapter) throw new Error('no WebGPU adapter for the device without subgroups');
-  plainRt = await createRuntime({ device: await adapter.requestDevice({ label: 'no subgroups' }) });
 }, CASE_TIMEOUT_MS);
 
 afterAll(() => {
   rt?.dispose();
-  plainRt?.dispose();
-  plainRt?.device?.destroy();
 });
 
 failOnGpuErrors(() => rt?.device);
 
-/** Every GPU test starts here: a CPU runtime must fail, never pass by comparing CPU with CPU. */
-function gpu(): Runtime {
-  expect(rt.backend, `createRuntime() fell back to '${rt.backend}' (${rt.adapterInfo}); these tests need WebGPU`).toBe('webgpu');
-  return rt;
-}
+/** Every GPU test starts here. */
+const gpu = () => onWebGpu(rt);
 
 test('createRuntime() gives a WebGPU runtime with a device', () => {
   const r = gpu();
@@ -64,63 +46,13 @@ describe('GPU vs float64 reference, f16 weights', () => {
   }
 });
 
-// Every case runs under each recurrent kernel variant: one fused dispatch per time step, and the
-// whole sequence in one dispatch (layers too large for one workgroup fall back to the step kernel).
-// Both kernels also run with the shapes they take on a GPU (reductions split over several threads per
-// unit; the step kernel with 16-32 units and up to 4 rows per workgroup), forced here since CI's
-// adapter is CPU-emulated.
-const VARIANTS: { label: string; options: CompileOptions }[] = [
-  { label: 'step kernel', options: { kernel: 'step' } },
-  { label: 'step kernel, GPU shape', options: { kernel: 'step', adapterClass: 'hardware' } },
-  { label: 'sequence kernel', options: { kernel: 'sequence' } },
-  { label: 'sequence kernel, GPU shape', options: { kernel: 'sequence', adapterClass: 'hardware' } },
-];
-for (const { label, options } of VARIANTS) {
-  describe(`GPU vs float64 reference, ${label}`, () => {
-    for (const c of allCases()) {
-      test(c.name, async () => {
-        assertCasePassed(await runCase(gpu(), c, options));
-      }, CASE_TIMEOUT_MS);
-    }
-  });
-
-  describe(`GPU vs float64 reference, masked by predict lengths, ${label}`, () => {
-    for (const c of lengthCases()) {
-      test(c.name, async () => {
-        assertCasePassed(await runCase(gpu(), c, options));
-      }, CASE_TIMEOUT_MS);
-    }
-  });
-}
-
-// On CI's CPU-emulated adapter the sequence variant runs the resident kernels with subgroup
-// broadcasts; this device has no subgroups, so they run their plain path. A subset (llvmpipe compiles
-// each resident pipeline in about a second): every cell at hidden sizes 1-300 (64, 128 and 256 lanes,
-// and the step kernel past 256), inputs up to 16 wide, reverse direction, initial states, packed and
-// bidirectional layers.
-const PLAIN_CASES = /^(simpleRNN|lstm|gru|gruV1) H=\d+ T=|^packed branches|initialState|^bidirectional lstm concat rs -> lstm/;
-describe('GPU vs float64 reference, sequence kernel on a device without subgroups', () => {
-  test('the device really lacks the feature', () => {
-    expect(plainRt.backend).toBe('webgpu');
-    expect(plainRt.device!.features.has('subgroups' as GPUFeatureName)).toBe(false);
-  });
-  for (const c of allCases().filter((k) => PLAIN_CASES.test(k.name))) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(plainRt, c, { kernel: 'sequence' }));
-    }, CASE_TIMEOUT_MS);
-  }
-});
-
-// On a CPU-emulated adapter the resident kernel runs a layer's input projection itself where it fits
-// (fuseInput, the default: every resident layer above but packed branches). The same subset, and the
-// masked cases, with the projection as a matmul pass before it, the path layers too wide to fuse take.
-describe('GPU vs float64 reference, sequence kernel with the input projection as its own pass', () => {
-  for (const c of [...allCases().filter((k) => PLAIN_CASES.test(k.name)), ...lengthCases()]) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(gpu(), c, { kernel: 'sequence', fuseInput: false }));
-    }, CASE_TIMEOUT_MS);
-  }
-});
+// Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
+// dispatch per time step, also with the shape it takes on a GPU (16-32 units and up to 4 rows per
+// workgroup, reductions split over several threads per unit), forced since CI's adapter is
+// CPU-emulated. The whole-sequence kernels' variants are in gpu-vs-cpu-sequence.test.ts (a file of
+// their own, so that the two run on separate cores: compiling pipelines takes most of their time).
+describeVariant('step kernel', { kernel: 'step' }, gpu);
+describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu);
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

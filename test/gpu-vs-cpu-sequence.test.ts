@@ -1,0 +1,74 @@
+/**
+ * The whole-sequence kernels against the float64 CPU reference (the step kernel's variants and the
+ * rest of the GPU-vs-reference checks: gpu-vs-cpu.test.ts; a file of its own so that the two run on
+ * separate cores, compiling pipelines being most of their time on lavapipe). On CI's CPU-emulated
+ * adapter `kernel: 'sequence'` runs the resident kernel (recurrent_resident.wgsl), with the layer's
+ * input projection inside it where it fits; with `adapterClass: 'hardware'` the GPU-shaped
+ * recurrent_sequence.wgsl.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { create } from 'webgpu';
+import { type Runtime, createRuntime } from '../src/index.js';
+import { allCases, lengthCases } from './support/cases.js';
+import { failOnGpuErrors } from './support/error-scopes.js';
+import { assertCasePassed, runCase } from './support/run-case.js';
+import { CASE_TIMEOUT_MS, describeVariant, onWebGpu } from './support/variants.js';
+
+let rt: Runtime;
+/**
+ * A second runtime on a device of the same adapter created without the `subgroups` feature (as a
+ * caller's device may be): the resident kernels then take their path without subgroup broadcasts.
+ */
+let plainRt: Runtime;
+/** Dawn frees an instance whose JS object is collected: kept for the whole file. */
+let plainInstance: GPU;
+
+beforeAll(async () => {
+  rt = await createRuntime();
+  plainInstance = create([]);
+  const adapter = await plainInstance.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter for the device without subgroups');
+  plainRt = await createRuntime({ device: await adapter.requestDevice({ label: 'no subgroups' }) });
+}, CASE_TIMEOUT_MS);
+
+afterAll(() => {
+  rt?.dispose();
+  plainRt?.dispose();
+  plainRt?.device?.destroy();
+});
+
+failOnGpuErrors(() => rt?.device);
+
+const gpu = () => onWebGpu(rt);
+
+// Layers too large for one workgroup fall back to the step kernel.
+describeVariant('sequence kernel', { kernel: 'sequence' }, gpu);
+describeVariant('sequence kernel, GPU shape', { kernel: 'sequence', adapterClass: 'hardware' }, gpu);
+
+// On CI's CPU-emulated adapter the sequence variant runs the resident kernels with subgroup
+// broadcasts; this device has no subgroups, so they run their plain path. A subset (llvmpipe compiles
+// each resident pipeline in about a second): every cell at hidden sizes 1-300 (64, 128 and 256 lanes,
+// and the step kernel past 256), inputs up to 16 wide, reverse direction, initial states, packed and
+// bidirectional layers.
+const PLAIN_CASES = /^(simpleRNN|lstm|gru|gruV1) H=\d+ T=|^packed branches|initialState|^bidirectional lstm concat rs -> lstm/;
+describe('GPU vs float64 reference, sequence kernel on a device without subgroups', () => {
+  test('the device really lacks the feature', () => {
+    expect(onWebGpu(plainRt).device!.features.has('subgroups' as GPUFeatureName)).toBe(false);
+  });
+  for (const c of allCases().filter((k) => PLAIN_CASES.test(k.name))) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(plainRt, c, { kernel: 'sequence' }));
+    }, CASE_TIMEOUT_MS);
+  }
+});
+
+// The resident kernel runs a layer's input projection itself where it fits (fuseInput, the default:
+// every resident layer above but packed branches). The same subset, and the masked cases, with the
+// projection as a matmul pass before it, the path layers too wide to fuse take.
+describe('GPU vs float64 reference, sequence kernel with the input projection as its own pass', () => {
+  for (const c of [...allCases().filter((k) => PLAIN_CASES.test(k.name)), ...lengthCases()]) {
+    test(c.name, async () => {
+      assertCasePassed(await runCase(gpu(), c, { kernel: 'sequence', fuseInput: false }));
+    }, CASE_TIMEOUT_MS);
+  }
+});

@@ -1,0 +1,35 @@
+/**
+ * The GPU-vs-reference suites every recurrent kernel variant runs (gpu-vs-cpu.test.ts,
+ * gpu-vs-cpu-sequence.test.ts): every case of cases.ts, and the cases masked by predict lengths.
+ */
+import { describe, expect, test } from 'vitest';
+import type { CompileOptions, Runtime } from '../../src/index.js';
+import { allCases, lengthCases } from './cases.js';
+import { assertCasePassed, runCase } from './run-case.js';
+
+/** Per case: llvmpipe compiles each new pipeline in a second or more. */
+export const CASE_TIMEOUT_MS = 120_000;
+
+/** `rt`, after checking that it is on WebGPU: a CPU runtime must fail, never pass by comparing CPU with CPU. */
+export function onWebGpu(rt: Runtime): Runtime {
+  expect(rt.backend, `createRuntime() fell back to '${rt.backend}' (${rt.adapterInfo}); these tests need WebGPU`).toBe('webgpu');
+  return rt;
+}
+
+/** Registers a variant's two suites: every case, and every masked case, compiled with `options`. */
+export function describeVariant(label: string, options: CompileOptions, runtime: () => Runtime): void {
+  describe(`GPU vs float64 reference, ${label}`, () => {
+    for (const c of allCases()) {
+      test(c.name, async () => {
+        assertCasePassed(await runCase(runtime(), c, options));
+      }, CASE_TIMEOUT_MS);
+    }
+  });
+  describe(`GPU vs float64 reference, masked by predict lengths, ${label}`, () => {
+    for (const c of lengthCases()) {
+      test(c.name, async () => {
+        assertCasePassed(await runCase(runtime(), c, options));
+      }, CASE_TIMEOUT_MS);
+    }
+  });
+}

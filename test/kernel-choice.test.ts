@@ -90,14 +90,16 @@ describe('input projection inside the resident kernel (fuseInput)', () => {
   const gru = (units: number) => layers.gru({ units }).config;
   const rnn = (units: number) => layers.simpleRNN({ units }).config;
   test("fits while the unit's columns of W and its U fit WGSL's 8 KiB of private memory, and x and h the workgroup memory", () => {
-    // LSTM / GRU: a vec4 (the gates) per input and per unit of h, inputs rounded up to 16.
+    // LSTM / GRU: a vec4 (the gates) per input and per unit of h, both rounded up to 16.
     expect(fusedInputFits(lstm(256), 256, 4, 32768)).toBe(true); // 512 vec4s: exactly 8 KiB
     expect(fusedInputFits(lstm(256), 257, 4, 32768)).toBe(false);
-    expect(fusedInputFits(gru(240), 272, 1, 32768)).toBe(true);
+    expect(fusedInputFits(gru(241), 256, 1, 32768)).toBe(true);
     expect(fusedInputFits(gruBefore(256), 256, 1, 32768)).toBe(true);
-    // SimpleRNN: a vec4 per four inputs.
-    expect(fusedInputFits(rnn(256), 1792, 1, 32768)).toBe(true);
-    expect(fusedInputFits(rnn(256), 1793, 1, 32768)).toBe(false);
+    expect(fusedInputFits(rnn(256), 256, 1, 32768)).toBe(true);
+    // An input wider than h (rounded to 16) keeps the matmul pass, even where it would fit.
+    expect(fusedInputFits(lstm(17), 32, 1, 32768)).toBe(true);
+    expect(fusedInputFits(lstm(17), 33, 1, 32768)).toBe(false);
+    expect(fusedInputFits(rnn(63), 257, 1, 32768)).toBe(false);
     // Workgroup memory: [rows][2 buffers][x quads + h quads] vec4s (3 buffers for the GRU with the
     // reset gate before the matmul) and 1 KiB; 4 rows of x and h of 256 take 17 KiB, over WebGPU's
     // default 16 KiB.
@@ -113,7 +115,7 @@ describe('input projection inside the resident kernel (fuseInput)', () => {
     buildPlan(m, B, m.inputs.map(() => 12), false, options).dispatches.map((d) => d.program.name.split(' ')[0]!.replace(/^matmul_\w+/, 'matmul'));
 
   test('a plan runs no projection matmul for a fused layer; fuseInput: false, too few storage bindings or a GPU put it back', () => {
-    const stack = sequential([layers.lstm({ units: 32, returnSequences: true, inputShape: [12, 5] }), layers.gru({ units: 16 }), layers.dense({ units: 3 })]);
+    const stack = sequential([layers.lstm({ units: 32, returnSequences: true, inputShape: [12, 5] }), layers.gru({ units: 32 }), layers.dense({ units: 3 })]);
     expect(names(stack, 4, software)).toEqual(['lstm_resident', 'gru_resident', 'matmul']);
     const fusedName = buildPlan(stack, 4, [12], false, software).dispatches[0]!.program.name;
     expect(fusedName).toContain('fused F<=16');

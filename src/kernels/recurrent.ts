@@ -282,11 +282,14 @@ function residentWorkgroupBytes(cfg: RecurrentConfig, rows: number, inputs = 0):
 
 /**
  * Whether the resident kernel can also run the layer's input projection (F input features, `rows` rows
- * a workgroup): its unit's columns of W fit in private memory next to U, and x next to h in workgroup
- * memory (`workgroupBytes`: the device's limit).
+ * a workgroup): an input no wider than h (both rounded by coveredQuads), so that it at most doubles
+ * each step's reduction (a much wider one is better spread over every core by the matmul pass, and
+ * its longer reduction, written out in full, takes llvmpipe far longer to compile: 15-20 s for the
+ * 257- and 300-wide inputs of the tests); its unit's columns of W in private memory next to U, and x
+ * next to h in workgroup memory (`workgroupBytes`: the device's limit).
  */
 export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, workgroupBytes: number): boolean {
-  if (cfg.projSize !== null) return false;
+  if (cfg.projSize !== null || coveredQuads(Math.ceil(F / 4)) > coveredQuads(Math.ceil(cfg.units / 4))) return false;
   return residentRows(cfg, F) * 16 <= PRIVATE_BYTES && residentWorkgroupBytes(cfg, rows, F) <= workgroupBytes;
 }
 

@@ -7,6 +7,14 @@ import type { CompileOptions, Runtime } from '../../src/index.js';
 import { allCases, lengthCases } from './cases.js';
 import { assertCasePassed, runCase } from './run-case.js';
 
+/**
+ * A subset for the suites that need not run every case (llvmpipe compiles each new pipeline in a second
+ * or more): every cell at hidden sizes 1-300 (the resident kernel's 64, 128 and 256 lanes, and the step
+ * kernel past 256), inputs up to 16 wide, 1 to 16 rows, reverse direction, initial states, packed
+ * branches and a bidirectional layer in a stack.
+ */
+export const CORE_CASES = /^(simpleRNN|lstm|gru|gruV1) H=\d+ T=|^packed branches|initialState|^bidirectional lstm concat rs -> lstm/;
+
 /** Per case: llvmpipe compiles each new pipeline in a second or more. */
 export const CASE_TIMEOUT_MS = 120_000;
 

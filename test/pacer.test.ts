@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  HostPacer, MIN_SLEEP_MS, OVERSLEPT_MS, OVERSLEPT_SHRINK, POLL_GAP_US, SLEEP_SHARE, hostPolls, isNative, spacedPolls,
+  HostPacer, MIN_SLEEP_MS, OVERSLEPT_MS, OVERSLEPT_SHRINK, POLL_GAP_MAX_US, POLL_GAP_US, SLEEP_SHARE, hostPolls, isNative, pollGapUs,
+  spacedPolls,
 } from '../src/gpu/pacer.js';
 
 describe('HostPacer', () => {
@@ -113,6 +114,13 @@ describe('spacedPolls', () => {
     expect(isNative(() => 1)).toBe(false);
     expect(isNative(function named() { return '[native code]'; })).toBe(false);
     expect(isNative(undefined)).toBe(false);
+  });
+
+  test('the gap starts at POLL_GAP_US and grows to 2% of the time waited, up to POLL_GAP_MAX_US', () => {
+    expect(pollGapUs(0)).toBe(POLL_GAP_US);
+    expect(pollGapUs(5)).toBe(POLL_GAP_US);
+    expect(pollGapUs(50)).toBeCloseTo(1000);
+    expect(pollGapUs(1e6)).toBe(POLL_GAP_MAX_US);
   });
 
   test('spaces native callbacks by POLL_GAP_US while a wait runs, passes the rest straight through, then puts setImmediate back', async () => {

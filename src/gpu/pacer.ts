@@ -65,10 +65,22 @@ export class HostPacer {
 
 /**
  * Microseconds Dawn's binding waits before each re-poll while a paced pass is awaited (see
- * spacedPolls): 100 measured best on the 2-core machine (config b 143 -> 129 ms, a 12 -> 10.5 ms;
- * 300 or 1000 made the short passes slower).
+ * spacedPolls), at first: 100 measured best on the 2-core machine (config b 143 -> 129 ms, a 12 ->
+ * 10.5 ms; a fixed 300 or 1000 made the short passes slower).
  */
 export const POLL_GAP_US = 100;
+/**
+ * The gap then grows to this share of the time waited so far, up to POLL_GAP_MAX_US: a pass the
+ * pacer has not timed yet is awaited from its submit, and polling it 10,000 times a second still cost
+ * config b's first passes about 1.3x; a late poll costs at most 2% of the wait.
+ */
+export const POLL_GAP_SHARE = 0.02;
+export const POLL_GAP_MAX_US = 2000;
+
+/** The re-poll gap, in microseconds, after waiting `waitedMs`. */
+export function pollGapUs(waitedMs: number): number {
+  return Math.min(POLL_GAP_MAX_US, Math.max(POLL_GAP_US, waitedMs * 1000 * POLL_GAP_SHARE));
+}
 
 type ImmediateFn = (callback: (...args: unknown[]) => void, ...args: unknown[]) => unknown;
 interface ImmediateHost { setImmediate?: ImmediateFn }
@@ -88,8 +100,9 @@ export function isNative(f: unknown): boolean {
  * reschedules itself with `setImmediate` right away: a spin that keeps a core busy. On a CPU-emulated
  * adapter that core is one the adapter's workers need (config b, 2 cores: the first passes, before the
  * pacer has learned their length, took twice as long). Here `setImmediate`, for native callbacks only
- * (Dawn's; an app's JS callbacks pass straight through), first sleeps POLL_GAP_US with Atomics.wait, so
- * the JS thread polls about 10,000 times a second and sleeps in between. The host's own setImmediate is
+ * (Dawn's; an app's JS callbacks pass straight through), first sleeps with Atomics.wait (pollGapUs:
+ * 100 µs, growing with the wait to 2% of it), so the JS thread polls up to 10,000 times a second and
+ * sleeps in between. The host's own setImmediate is
  * put back when the last overlapping wait ends, unless something else replaced it meanwhile.
  */
 export async function spacedPolls<T>(wait: () => Promise<T>, host: ImmediateHost = globalThis as unknown as ImmediateHost): Promise<T> {
@@ -98,8 +111,9 @@ export async function spacedPolls<T>(wait: () => Promise<T>, host: ImmediateHost
     const original = host.setImmediate;
     gapCell ??= new Int32Array(new SharedArrayBuffer(4));
     const cell = gapCell;
+    const since = performance.now();
     const wrapper: ImmediateFn = (callback, ...args) => {
-      if (isNative(callback)) Atomics.wait(cell, 0, 0, POLL_GAP_US / 1000);
+      if (isNative(callback)) Atomics.wait(cell, 0, 0, pollGapUs(performance.now() - since) / 1000);
       return original.call(host, callback, ...args);
     };
     entry = { original, wrapper, depth: 0 };

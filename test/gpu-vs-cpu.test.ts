@@ -48,12 +48,14 @@ describe('GPU vs float64 reference, f16 weights', () => {
 });
 
 // Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
-// dispatch per time step, also with the shape it takes on a GPU (16-32 units and up to 4 rows per
-// workgroup, reductions split over several threads per unit), forced since CI's adapter is
-// CPU-emulated. The whole-sequence kernels' variants are in gpu-vs-cpu-sequence.test.ts (a file of
+// dispatch per time step, and both kernels with the shapes they take on a GPU (the step kernel with
+// 16-32 units and up to 4 rows per workgroup, both with reductions split over several threads per
+// unit; the sequence kernel is recurrent_sequence.wgsl there), forced since CI's adapter is
+// CPU-emulated. The resident sequence kernel's suites are in gpu-vs-cpu-sequence.test.ts (a file of
 // their own, so that the two run on separate cores: compiling pipelines takes most of their time).
 describeVariant('step kernel', { kernel: 'step' }, gpu);
 describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu);
+describeVariant('sequence kernel, GPU shape', { kernel: 'sequence', adapterClass: 'hardware' }, gpu);
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

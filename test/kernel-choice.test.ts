@@ -91,23 +91,28 @@ describe('input projection inside the resident kernel (fuseInput)', () => {
   const rnn = (units: number) => layers.simpleRNN({ units }).config;
   test("fits while the unit's columns of W and its U fit WGSL's 8 KiB of private memory, and x and h the workgroup memory", () => {
     // LSTM / GRU: a vec4 (the gates) per input and per unit of h, both rounded up to 16.
-    expect(fusedInputFits(lstm(256), 256, 4, 32768)).toBe(true); // 512 vec4s: exactly 8 KiB
-    expect(fusedInputFits(lstm(256), 257, 4, 32768)).toBe(false);
-    expect(fusedInputFits(gru(241), 256, 1, 32768)).toBe(true);
-    expect(fusedInputFits(gruBefore(256), 256, 1, 32768)).toBe(true);
-    expect(fusedInputFits(rnn(256), 256, 1, 32768)).toBe(true);
+    expect(fusedInputFits(lstm(256), 256, 4, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(true); // 512 vec4s: exactly 8 KiB
+    expect(fusedInputFits(lstm(256), 257, 4, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(false);
+    expect(fusedInputFits(gru(241), 256, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(true);
+    expect(fusedInputFits(gruBefore(256), 256, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(true);
+    expect(fusedInputFits(rnn(256), 256, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(true);
     // An input wider than h (rounded to 16) keeps the matmul pass, even where it would fit.
-    expect(fusedInputFits(lstm(17), 32, 1, 32768)).toBe(true);
-    expect(fusedInputFits(lstm(17), 33, 1, 32768)).toBe(false);
-    expect(fusedInputFits(rnn(63), 257, 1, 32768)).toBe(false);
+    expect(fusedInputFits(lstm(17), 32, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(true);
+    expect(fusedInputFits(lstm(17), 33, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(false);
+    expect(fusedInputFits(rnn(63), 257, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(false);
     // Workgroup memory: [rows][2 buffers][x quads + h quads] vec4s (3 buffers for the GRU with the
     // reset gate before the matmul) and 1 KiB; 4 rows of x and h of 256 take 17 KiB, over WebGPU's
     // default 16 KiB.
-    expect(fusedInputFits(lstm(256), 256, 4, 16384)).toBe(false);
-    expect(fusedInputFits(lstm(256), 256, 2, 16384)).toBe(true);
-    expect(fusedInputFits(gruBefore(128), 256, 1, 4 * 1024)).toBe(false);
+    expect(fusedInputFits(lstm(256), 256, 4, { workgroupBytes: 16384, storageBuffers: 8 })).toBe(false);
+    expect(fusedInputFits(lstm(256), 256, 2, { workgroupBytes: 16384, storageBuffers: 8 })).toBe(true);
+    // What the kernel declares, counted whole: 2 x 2 x 128 quads, its 8 spare quads and the thread indices.
+    expect(fusedInputFits(lstm(256), 256, 2, { workgroupBytes: (512 + 8) * 16 + 1024, storageBuffers: 8 })).toBe(true);
+    expect(fusedInputFits(lstm(256), 256, 2, { workgroupBytes: 512 * 16 + 1024, storageBuffers: 8 })).toBe(false);
+    expect(fusedInputFits(gruBefore(256), 256, 1, { workgroupBytes: 4 * 1024, storageBuffers: 8 })).toBe(false);
+    // Six storage buffers (U, P for the mask, S, Y, X, W): the compatibility-mode minimum of 4 is too few.
+    expect(fusedInputFits(lstm(64), 16, 1, { workgroupBytes: 32768, storageBuffers: 4 })).toBe(false);
     // An LSTM with a projection runs the step kernel.
-    expect(fusedInputFits({ ...lstm(64), projSize: 16 }, 8, 1, 32768)).toBe(false);
+    expect(fusedInputFits({ ...lstm(64), projSize: 16 }, 8, 1, { workgroupBytes: 32768, storageBuffers: 8 })).toBe(false);
   });
 
   const software: PlanOptions = { softwareAdapter: true, maxThreads: 256, subgroupWidth: 8, workgroupBytes: 32768, storageBuffers: 8 };

@@ -265,19 +265,42 @@ export function residentRowsFor(cfg: RecurrentConfig, B: number): number {
 }
 
 /**
- * Rows of U (vec4s) a resident unit keeps in private memory (RES_K): H, or ceil(H / 4) for a SimpleRNN,
- * as many as the reduction reads (coveredQuads; the rows past the layer's are zero).
+ * Quads of inputs the resident kernel's reductions read (recurrent_resident.wgsl's XQ and HQ): of x
+ * when it runs the input projection of `inputs` features (else 0), and of h; each rounded up by
+ * coveredQuads.
  */
-function residentRows(cfg: RecurrentConfig, inputs = 0): number {
-  const quads = coveredQuads(Math.ceil(cfg.units / 4)) + (inputs > 0 ? coveredQuads(Math.ceil(inputs / 4)) : 0);
-  return GATES[cfg.cell] === 1 ? quads : 4 * quads;
+function residentQuads(cfg: RecurrentConfig, inputs = 0): { xq: number; hq: number } {
+  return { xq: inputs > 0 ? coveredQuads(Math.ceil(inputs / 4)) : 0, hq: coveredQuads(Math.ceil(cfg.units / 4)) };
 }
 
-/** Bytes of workgroup memory the resident kernel takes for `rows` rows (and a fused input of F features). */
+/**
+ * Rows of weights (vec4s) a resident unit keeps in private memory (RES_K): those of W for a fused input,
+ * then those of U; one per input, or per four inputs for a SimpleRNN, as many as the reductions read.
+ */
+function residentRows(cfg: RecurrentConfig, inputs = 0): number {
+  const { xq, hq } = residentQuads(cfg, inputs);
+  return GATES[cfg.cell] === 1 ? xq + hq : 4 * (xq + hq);
+}
+
+/**
+ * Bytes of workgroup memory the resident kernel declares for `rows` rows (and a fused input): hq's
+ * [rows][NB][XQ + HQ] vec4s plus its 8 spare quads, and the 256 thread indices.
+ */
 function residentWorkgroupBytes(cfg: RecurrentConfig, rows: number, inputs = 0): number {
-  const quads = coveredQuads(Math.ceil(cfg.units / 4)) + (inputs > 0 ? coveredQuads(Math.ceil(inputs / 4)) : 0);
+  const { xq, hq } = residentQuads(cfg, inputs);
   const buffers = usesResetBeforeKernel(cfg) ? 3 : 2;
-  return rows * buffers * quads * 16 + 256 * 4;
+  return (rows * buffers * (xq + hq) + 8) * 16 + 256 * 4;
+}
+
+/** Storage buffers the fused resident kernel binds: U, P (the mask), S, Y, X and W. */
+const FUSED_STORAGE_BUFFERS = 6;
+
+/** The device limits fusedInputFits checks. */
+export interface FuseLimits {
+  /** maxComputeWorkgroupStorageSize */
+  workgroupBytes: number;
+  /** maxStorageBuffersPerShaderStage */
+  storageBuffers: number;
 }
 
 /**
@@ -285,12 +308,13 @@ function residentWorkgroupBytes(cfg: RecurrentConfig, rows: number, inputs = 0):
  * a workgroup): an input no wider than h (both rounded by coveredQuads), so that it at most doubles
  * each step's reduction (a much wider one is better spread over every core by the matmul pass, and
  * its longer reduction, written out in full, takes llvmpipe far longer to compile: 15-20 s for the
- * 257- and 300-wide inputs of the tests); its unit's columns of W in private memory next to U, and x
- * next to h in workgroup memory (`workgroupBytes`: the device's limit).
+ * 257- and 300-wide inputs of the tests); its unit's columns of W in private memory next to U, x next
+ * to h in the device's workgroup memory, and its six storage buffers within the device's limit.
  */
-export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, workgroupBytes: number): boolean {
-  if (cfg.projSize !== null || coveredQuads(Math.ceil(F / 4)) > coveredQuads(Math.ceil(cfg.units / 4))) return false;
-  return residentRows(cfg, F) * 16 <= PRIVATE_BYTES && residentWorkgroupBytes(cfg, rows, F) <= workgroupBytes;
+export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, limits: FuseLimits): boolean {
+  const { xq, hq } = residentQuads(cfg, F);
+  if (cfg.projSize !== null || xq > hq || limits.storageBuffers < FUSED_STORAGE_BUFFERS) return false;
+  return residentRows(cfg, F) * 16 <= PRIVATE_BYTES && residentWorkgroupBytes(cfg, rows, F) <= limits.workgroupBytes;
 }
 
 /**
@@ -334,9 +358,8 @@ export function sequenceProgram(cfg: RecurrentConfig, rows: number, shape: Seque
 function residentProgram(cfg: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision): Program {
   const spec = cellSpec(cfg);
   const sgw = shape.subgroupWidth ?? 0;
-  const hq = coveredQuads(Math.ceil(cfg.units / 4));
   const F = shape.fusedInputs ?? 0;
-  const xq = F > 0 ? coveredQuads(Math.ceil(F / 4)) : 0;
+  const { xq, hq } = residentQuads(cfg, F);
   // Fused, X and W are bindings 5 and 6; else private stand-ins the kernel never reaches (a binding it
   // names must be in the pipeline's layout).
   const io = xq > 0

@@ -372,8 +372,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const kernel = chooseRecurrentKernel(cfg, B, options);
     const F = dirs[0]!.inputSize;
     const fused = kernel.kind === 'sequence' && kernel.shape.resident === true && !packed && options.fuseInput !== false
-      && x.buf !== y.buf && (options.storageBuffers ?? 4) >= 6
-      && fusedInputFits(cfg, F, kernel.rows, options.workgroupBytes ?? 16384);
+      && x.buf !== y.buf
+      && fusedInputFits(cfg, F, kernel.rows, { workgroupBytes: options.workgroupBytes ?? 16384, storageBuffers: options.storageBuffers ?? 4 });
 
     // Projections of every step (both directions side by side), then the mask when masked:
     // predict's lengths (written by the executor) ANDed with each Masking layer upstream. Fused, only

@@ -43,7 +43,10 @@ export interface Reduction {
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
  * turn, so one load serves sgw lanes (the last group's loads past its quads go unused, but quad() must
  * stay in bounds for them). Rows' terms read the same weights, which the compiler then loads once for all
- * of them; units' terms read the same broadcast quad.
+ * of them; units' terms read the same broadcast quad. Without subgroups the quad's index holds the
+ * buffer `src`, a runtime value, so each quad is a per-lane loop (config b about 2.7x slower than with
+ * subgroups). A copy of the reduction per buffer makes every index a constant, but LLVM did not finish
+ * compiling it in minutes (a 256-unit LSTM), so the kernels keep one reduction per call site.
  */
 function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape: ReduceShape): string {
   const rows = 'rows' in shape ? shape.rows : 1;

@@ -257,7 +257,9 @@ const RESIDENT_MAX_ROWS = 4;
  * lavapipe (2 cores), an LSTM of 256 units over 128 steps: B = 16 67 -> 51 ms with 4 rows (2 rows:
  * 59), B = 8 35 -> 29 ms with 4, B = 4 17.5 -> 15 ms with 2 (4 rows, one workgroup: 21). A GRU with
  * the reset gate before the matmul keeps one row: its step writes out two reductions, and with
- * several rows llvmpipe took up to 90 s to compile one (H = 130, 4 rows).
+ * several rows llvmpipe took up to 90 s to compile one (H = 130, 4 rows). 8 rows (one workgroup per
+ * core for B = 16, x and h of b's layer 2 then filling all 32 KiB of lavapipe's workgroup memory)
+ * measured no faster than 4 on config b, in alternated runs over two sessions.
  */
 export function residentRowsFor(cfg: RecurrentConfig, B: number): number {
   if (usesResetBeforeKernel(cfg)) return 1;

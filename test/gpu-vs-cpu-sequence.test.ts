@@ -10,8 +10,7 @@ import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { allCases, lengthCases } from './support/cases.js';
 import { failOnGpuErrors } from './support/error-scopes.js';
-import { assertCasePassed, runCase } from './support/run-case.js';
-import { CASE_TIMEOUT_MS, CORE_CASES, describeVariant, onWebGpu } from './support/variants.js';
+import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu } from './support/variants.js';
 
 let rt: Runtime;
 /**
@@ -49,22 +48,17 @@ describe('GPU vs float64 reference, sequence kernel on a device without subgroup
   test('the device really lacks the feature', () => {
     expect(onWebGpu(plainRt).device!.features.has('subgroups' as GPUFeatureName)).toBe(false);
   });
-  for (const c of allCases().filter((k) => CORE_CASES.test(k.name))) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(plainRt, c, { kernel: 'sequence' }));
-    }, CASE_TIMEOUT_MS);
-  }
 });
+describeCases('sequence kernel on a device without subgroups', coreCases(), { kernel: 'sequence' }, () => plainRt);
 
 // The resident kernel runs a layer's input projection itself where it fits (fuseInput, the default:
 // the resident layers above but packed branches and inputs wider than h). With the projection as a
 // matmul pass before it instead: every cell at 1, 2 (part full) and 4 rows a workgroup, reversed,
 // bidirectional, and the masked cases.
 const UNFUSED_CASES = /^(simpleRNN|lstm|gru|gruV1) H=(5|65|130|33) T=|^bidirectional lstm concat rs -> lstm/;
-describe('GPU vs float64 reference, sequence kernel with the input projection as its own pass', () => {
-  for (const c of [...allCases().filter((k) => UNFUSED_CASES.test(k.name)), ...lengthCases()]) {
-    test(c.name, async () => {
-      assertCasePassed(await runCase(gpu(), c, { kernel: 'sequence', fuseInput: false }));
-    }, CASE_TIMEOUT_MS);
-  }
-});
+describeCases(
+  'sequence kernel with the input projection as its own pass',
+  [...allCases().filter((k) => UNFUSED_CASES.test(k.name)), ...lengthCases()],
+  { kernel: 'sequence', fuseInput: false },
+  gpu,
+);

@@ -11,7 +11,7 @@ import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
 import { failOnGpuErrors } from './support/error-scopes.js';
-import { CASE_TIMEOUT_MS, CORE_CASES, describeVariant, onWebGpu } from './support/variants.js';
+import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu } from './support/variants.js';
 
 let rt: Runtime;
 
@@ -38,14 +38,8 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
 // so the comparison with the float64 reference allows 1e-2 relative and 3e-3 absolute error (or the
 // case's own looser tolerance times ten). CORE_CASES: f16 changes how each kernel loads its weights,
 // which every cell and kernel (step past 256 units) there reads.
-describe('GPU vs float64 reference, f16 weights', () => {
-  for (const c of allCases().filter((k) => CORE_CASES.test(k.name))) {
-    const tol = { ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) };
-    test(c.name, async () => {
-      assertCasePassed(await runCase(gpu(), tol, { precision: 'f16' }));
-    }, CASE_TIMEOUT_MS);
-  }
-});
+const f16Cases = coreCases().map((c) => ({ ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) }));
+describeCases('f16 weights', f16Cases, { precision: 'f16' }, gpu);
 
 // Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
 // dispatch per time step, and both kernels with the shapes they take on a GPU (the step kernel with

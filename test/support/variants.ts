@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { CompileOptions, Runtime } from '../../src/index.js';
-import { allCases, lengthCases } from './cases.js';
+import { type GpuCase, allCases, lengthCases } from './cases.js';
 import { assertCasePassed, runCase } from './run-case.js';
 
 /**
@@ -24,20 +24,24 @@ export function onWebGpu(rt: Runtime): Runtime {
   return rt;
 }
 
+/** A suite: each case against the reference, compiled with `options`, on `runtime()`. */
+export function describeCases(title: string, cases: readonly GpuCase[], options: CompileOptions, runtime: () => Runtime): void {
+  describe(`GPU vs float64 reference, ${title}`, () => {
+    for (const c of cases) {
+      test(c.name, async () => {
+        assertCasePassed(await runCase(runtime(), c, options));
+      }, CASE_TIMEOUT_MS);
+    }
+  });
+}
+
+/** The cases of CORE_CASES. */
+export function coreCases(): GpuCase[] {
+  return allCases().filter((c) => CORE_CASES.test(c.name));
+}
+
 /** Registers a variant's two suites: every case, and every masked case, compiled with `options`. */
 export function describeVariant(label: string, options: CompileOptions, runtime: () => Runtime): void {
-  describe(`GPU vs float64 reference, ${label}`, () => {
-    for (const c of allCases()) {
-      test(c.name, async () => {
-        assertCasePassed(await runCase(runtime(), c, options));
-      }, CASE_TIMEOUT_MS);
-    }
-  });
-  describe(`GPU vs float64 reference, masked by predict lengths, ${label}`, () => {
-    for (const c of lengthCases()) {
-      test(c.name, async () => {
-        assertCasePassed(await runCase(runtime(), c, options));
-      }, CASE_TIMEOUT_MS);
-    }
-  });
+  describeCases(label, allCases(), options, runtime);
+  describeCases(`masked by predict lengths, ${label}`, lengthCases(), options, runtime);
 }

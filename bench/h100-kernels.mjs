@@ -88,8 +88,12 @@ f LSTM H=512 B=64. \`-f16\`: recurrent weights stored as f16 (arithmetic f32).
   for e: 16 MB of f32 weights per step); f16 weights did not help yet, which points at latency, not
   bandwidth.
 - f16 weights do not help yet (the unpacking costs more than the halved traffic saves in these kernels).
-- Not done yet, and what it would buy: wavefront packing of stacked layers and of independent branches
-  into shared dispatches or workgroups, subgroup reductions, and keeping weights in registers or
+- Independent branches already share dispatches (packed like the two directions of a bidirectional
+  layer). Stacked layers as a wavefront (\`kernel: 'wavefront'\`, recurrent_wavefront.wgsl: layer 1 at
+  step t and layer 2 at step t - 1 in one workgroup, T + 1 iterations for 2T layer-steps, at 1.5x the
+  multiply-adds inside the workgroup) is built and tested but not measured here yet: \`bash bench/gpu/run.sh\`
+  now times it on a and b (\`wavefront/ours.jsonl\`), and \`auto\` does not pick it until it wins.
+- Not done yet, and what it would buy: subgroup reductions, and keeping weights in registers or
   workgroup memory across steps.
 `;
 writeFileSync(new URL('../docs/BENCHMARKS-H100-KERNELS.md', import.meta.url), doc);

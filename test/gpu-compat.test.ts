@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
-import { type GpuCase, allCases, browserCases } from './support/cases.js';
+import { type GpuCase, allCases, browserCases, wavefrontCases } from './support/cases.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
 
 const TIMEOUT_MS = 120_000;
@@ -77,6 +77,15 @@ describe('Dawn OpenGL ES backend (compatibility), device passed to createRuntime
     test(c.name, async () => {
       expect(rt!.backend).toBe('webgpu');
       assertCasePassed(await runCase(rt!, c));
+    }, TIMEOUT_MS);
+  }
+
+  // The wavefront kernel, as the GPU machine runs it (OpenGL ES, GPU shape): its 12 KiB of partial
+  // sums and 4 KiB of h within the compatibility limit of 16 KiB, and the limit's 128 threads.
+  for (const c of wavefrontCases().filter((k) => /issue example|simpleRNN\(33|lstm\(256/.test(k.name))) {
+    test(`${c.name}, kernel: 'wavefront' (GPU shape)`, async () => {
+      expect(rt!.backend).toBe('webgpu');
+      assertCasePassed(await runCase(rt!, c, { kernel: 'wavefront', adapterClass: 'hardware' }));
     }, TIMEOUT_MS);
   }
 

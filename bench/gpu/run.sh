@@ -3,11 +3,12 @@
 # (.gpu-kit/cudnn_rnn.py) on the same configs, then tfjs webgpu on the same Dawn adapter, then the tables.
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
 #   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
-#   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs)
-# Each step has a timeout, so the call returns what it measured: about 3 minutes on an H100, at most
-# about 8.5 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs can not crowd them out.
+#   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
+#                                              # BENCH_WAVEFRONT=0 the wavefront kernel's run on a and b)
+# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, at most
+# about 9.3 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
-# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt. Back here: npm run bench -- --import-gpu <that folder>.
+# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, wavefront/ours.jsonl. Back here: npm run bench -- --import-gpu <that folder>.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-bench/results/tmp/gpu}
@@ -29,6 +30,17 @@ timeout 150 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$CON
   --budget "${BENCH_BUDGET:-3}" ${BENCH_FLAGS:-} --json --out "$OUT/ours.jsonl" > /dev/null 2> "$OUT/ours.log"
 echo "exit $?" >> "$OUT/ours.log"
 progress "$OUT/ours.log"
+
+# The wavefront kernel (kernel: 'wavefront', opt-in until measured here) on the stacked configs, same
+# call: into a folder of its own, which --import-gpu leaves out (its records would be webgpu-rnn's too).
+if [ "${BENCH_WAVEFRONT:-1}" != 0 ]; then
+  stamp "webgpu-rnn, wavefront kernel (a, b)"
+  mkdir -p "$OUT/wavefront"
+  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs a,b,a-f16,b-f16 --runners webgpu-rnn \
+    --budget "${BENCH_BUDGET:-3}" --ours-options '{"kernel":"wavefront"}' --json --out "$OUT/wavefront/ours.jsonl" > /dev/null 2> "$OUT/wavefront/ours.log"
+  echo "exit $?" >> "$OUT/wavefront/ours.log"
+  progress "$OUT/wavefront/ours.log"
+fi
 
 stamp "cuDNN (PyTorch)"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --print-cudnn --configs "$CONFIGS" > "$OUT/cudnn-args.txt" 2>> "$OUT/cudnn.log"

@@ -6,6 +6,7 @@ import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
+import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
 import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
@@ -28,6 +29,7 @@ const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
 const residentCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${residentWgsl}`);
 const projectionCode = withWeights(`${stepParamsWgsl}\n${lstmProjectionWgsl}`);
+const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
@@ -431,4 +433,91 @@ export function writeSequenceParams(view: DataView, p: SequenceParams): void {
 
 export function sequenceDispatch(B: number, D: number, rows: number): [number, number, number] {
   return [Math.ceil(B / rows), D, 1];
+}
+
+/**
+ * Where the wavefront kernel (recurrent_wavefront.wgsl) finds each part of a stacked pair's weights,
+ * in vec4s: layer 1's block (recurrentWeightStride; its peepholes at peep1), then layer 2's input and
+ * recurrent kernels stacked as [H1 + H2] rows (SimpleRNN: quads of rows) at u2, its bias at bias2, its
+ * peepholes at peep2.
+ */
+export interface WavefrontLayout {
+  peep1: number;
+  u2: number;
+  bias2: number;
+  peep2: number;
+  vec4s: number;
+}
+
+export function wavefrontLayout(first: RecurrentConfig, second: RecurrentConfig): WavefrontLayout {
+  const H1 = first.units, H2 = second.units, K = H1 + H2;
+  const u2 = recurrentWeightStride(first);
+  const bias2 = u2 + (GATES[second.cell] === 1 ? Math.ceil(K / 4) : K) * H2;
+  return { peep1: H1 * H1 + H1, u2, bias2, peep2: bias2 + H2, vec4s: bias2 + 2 * H2 };
+}
+
+/** Most rows one wavefront workgroup runs (MAX_R), and its workgroup buffers (CAP, PART). */
+const WAVE_MAX_ROWS = 4;
+const WAVE_CAP = 512;
+const WAVE_PART = 768;
+
+/**
+ * The wavefront kernel's shape for a stacked pair of H1 and H2 units and `rows` rows a workgroup, or
+ * null when the pair does not fit one workgroup: lanes for the larger layer (each lane then owns a
+ * unit of each layer when they are alike), and on a GPU as many reduction slices as the thread limit
+ * and the partial sums' workgroup memory allow.
+ */
+export function wavefrontShape(H1: number, H2: number, rows: number, maxThreads: number, software: boolean): SequenceShape | null {
+  const limit = Math.min(software ? 256 : 512, maxThreads);
+  let lanes = 64;
+  while (lanes < Math.max(H1, H2) && lanes * 2 <= Math.min(256, limit)) lanes *= 2;
+  const perLane = Math.ceil(H1 / lanes) + Math.ceil(H2 / lanes);
+  if (perLane > SEQ_MAX_UNITS_PER_LANE || rows > WAVE_MAX_ROWS || rows * (H1 + H2) > WAVE_CAP) return null;
+  let slices = 1;
+  while (!software && lanes * slices * 2 <= limit && perLane * rows * (slices * 2 - 1) * lanes <= WAVE_PART) slices *= 2;
+  return { lanes, slices };
+}
+
+/** Whether a stacked pair of H1 and H2 units can fit the wavefront kernel's workgroup (one row, 256 lanes). */
+export function wavefrontFits(H1: number, H2: number): boolean {
+  return wavefrontShape(H1, H2, 1, 256, true) !== null;
+}
+
+/** Byte size of the wavefront kernel's Params. */
+const WAVEFRONT_UNIFORM_SIZE = 80;
+
+/** The wavefront program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */
+export function wavefrontProgram(first: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
+  const spec = cellSpec(first);
+  return {
+    name: `${first.cell}_wavefront ${precision} R=${rows} UL=${shape.lanes} KS=${shape.slices} ${spec.label}`,
+    cacheKey: `wave:${spec.key}:${rows}:${shape.lanes}:${shape.slices}:${precision}`,
+    code: wavefrontCode[precision],
+    constants: { ...spec.constants, R: rows, WGS: shape.lanes * shape.slices, UL: shape.lanes, KS: shape.slices },
+    bindings: ['read', 'read', 'read_write', 'uniform'],
+    uniformSize: WAVEFRONT_UNIFORM_SIZE,
+  };
+}
+
+export interface WavefrontParams {
+  B: number;
+  T: number;
+  first: RecurrentConfig;
+  second: RecurrentConfig;
+  /** Layer 2's output: step s of row b at yBase + s * ysT + b * ySB (ysT = 0: the last step only). */
+  yBase: number;
+  ySB: number;
+  ysT: number;
+}
+
+export function writeWavefrontParams(view: DataView, p: WavefrontParams): void {
+  const H1 = p.first.units, H2 = p.second.units;
+  const at = wavefrontLayout(p.first, p.second);
+  const { f, g, h } = p.first.acts;
+  new FieldWriter(view)
+    .u32(p.B, H1, H2, p.T)
+    .u32(H1 + H2, GATES[p.first.cell] * H1, at.u2, at.bias2)
+    .u32(at.peep1, at.peep2, p.yBase, p.ySB)
+    .u32(p.ysT).f32(p.first.clip ?? 3.0e38, f.alpha, f.beta)
+    .f32(g.alpha, g.beta, h.alpha, h.beta);
 }

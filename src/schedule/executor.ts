@@ -18,9 +18,9 @@ import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey } from './plan.js';
+import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey, wavefrontPairs } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
-import { type PackedWeights, packDense, packRecurrent, toHalf } from './weights.js';
+import { type PackedWeights, packDense, packRecurrent, packWavefront, toHalf } from './weights.js';
 
 /** Plans kept per compiled model (one per batch size / length set); the oldest is evicted beyond this. */
 const MAX_PLANS = 8;
@@ -46,6 +46,8 @@ export class GpuCompiledModel implements CompiledModel {
   private readonly weights = new Map<Layer, { w: GPUBuffer; u: GPUBuffer | null }>();
   /** Recurrent weights of packed layers (plan.ts packPartner), one after the other, by layer list. */
   private readonly packed = new Map<string, GPUBuffer>();
+  /** Weights of the stacked pairs the wavefront kernel runs (packWavefront), by their two layers. */
+  private readonly wavefront = new Map<RecurrentLayer, Map<RecurrentLayer, GPUBuffer>>();
   private readonly plans = new Map<string, LivePlan>();
   private readonly pipelines = new Map<string, CompiledProgram>();
   private disposed = false;
@@ -106,6 +108,7 @@ export class GpuCompiledModel implements CompiledModel {
           u: packed.u ? compiled.upload(compiled.planOptions.precision === 'f16' ? toHalf(packed.u) : packed.u, `${layer.name} recurrent weights`) : null,
         });
       }
+      if (compiled.planOptions.kernel === 'wavefront') compiled.uploadWavefrontPairs();
       const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
       const fixed = steps.every((s) => typeof s === 'number');
       for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
@@ -145,6 +148,19 @@ export class GpuCompiledModel implements CompiledModel {
       this.packed.set(key, buffer);
     }
     return buffer;
+  }
+
+  /** Packs and uploads the weights of every stacked pair the wavefront kernel may run (wavefrontPairs). */
+  private uploadWavefrontPairs(): void {
+    // wavefrontFits keeps a pair to 512 units in all: a few MiB, within any binding limit.
+    for (const [a, b] of wavefrontPairs(this.model)) {
+      const first = a.layer as RecurrentLayer, second = b.layer as RecurrentLayer;
+      if (this.wavefront.get(first)?.has(second)) continue;
+      const u = packWavefront(first, second);
+      const buffer = this.upload(this.planOptions.precision === 'f16' ? toHalf(u) : u, `${first.name}+${second.name} wavefront weights`);
+      if (!this.wavefront.has(first)) this.wavefront.set(first, new Map());
+      this.wavefront.get(first)!.set(second, buffer);
+    }
   }
 
   private upload(data: Float32Array | Uint16Array, label: string): GPUBuffer {
@@ -242,6 +258,7 @@ export class GpuCompiledModel implements CompiledModel {
     const resolve = (ref: BufferRef): GPUBuffer => {
       if ('plan' in ref) return buffers[ref.plan]!;
       if ('packed' in ref) return this.packedWeights(ref.packed);
+      if ('wavefront' in ref) return this.wavefront.get(ref.wavefront[0])!.get(ref.wavefront[1])!;
       const w = this.weights.get(ref.weights)!;
       return ref.part === 'w' ? w.w : w.u!;
     };
@@ -358,6 +375,8 @@ export class GpuCompiledModel implements CompiledModel {
     this.weights.clear();
     for (const b of this.packed.values()) b.destroy();
     this.packed.clear();
+    for (const m of this.wavefront.values()) for (const b of m.values()) b.destroy();
+    this.wavefront.clear();
     this.onDispose();
   }
 }
@@ -402,8 +421,8 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
 /** Validates compile()'s `kernel` option. */
 function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
-  if (value === 'auto' || value === 'step' || value === 'sequence') return value;
-  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step' or 'sequence', got ${JSON.stringify(value)}`);
+  if (value === 'auto' || value === 'step' || value === 'sequence' || value === 'wavefront') return value;
+  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'sequence' or 'wavefront', got ${JSON.stringify(value)}`);
 }
 
 /** Validates compile()'s `fuseInput` option. */

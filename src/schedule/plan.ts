@@ -22,15 +22,19 @@ import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
   fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
+  wavefrontFits, wavefrontProgram, wavefrontShape, writeWavefrontParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
 
 /**
  * A buffer: per-plan (activations, projections, states, inputs), a layer's uploaded weights, or the
- * recurrent weights of several packed layers one after the other (see packPartner).
+ * recurrent weights of several packed layers one after the other (see packPartner), or a stacked
+ * pair's weights for the wavefront kernel (packWavefront).
  */
-export type BufferRef = { plan: number } | { weights: Layer; part: 'w' | 'u' } | { packed: RecurrentLayer[] };
+export type BufferRef =
+  | { plan: number } | { weights: Layer; part: 'w' | 'u' } | { packed: RecurrentLayer[] }
+  | { wavefront: [RecurrentLayer, RecurrentLayer] };
 
 /** Where a tensor lives: element (t, b, f) at base + t*sT + b*sB + f of its buffer. */
 export interface Home {
@@ -74,10 +78,13 @@ export interface StateSlot {
   count: number;
 }
 
-/** Which recurrent kernel runs a layer: one dispatch per step, or one for the whole sequence. */
-export type KernelChoice = 'auto' | 'step' | 'sequence';
+/**
+ * Which recurrent kernel runs a layer: one dispatch per step, or one for the whole sequence; or
+ * 'wavefront': stacked pairs (wavefrontPairs) as one dispatch for both layers, other layers as with
+ * 'sequence'.
+ */
+export type KernelChoice = 'auto' | 'step' | 'sequence' | 'wavefront';
 
-/** Hidden sizes up to this run as one whole-sequence dispatch under 'auto'. */
 /**
  * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 (Dawn GL ES,
  * docs/BENCHMARKS-H100-KERNELS.md): with its reduction split over threads, the sequence kernel beats a
@@ -111,13 +118,13 @@ export function chooseRecurrentKernel(
   const rows = software ? 1 : B >= 256 ? 4 : B >= 64 ? 2 : 1;
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, software, options.subgroupWidth ?? 0) : null;
   const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
-  const wanted = choice === 'sequence' || (choice === 'auto' && auto);
+  const wanted = choice === 'sequence' || choice === 'wavefront' || (choice === 'auto' && auto);
   // The resident kernel's workgroups share each weight load among up to 4 rows (residentRowsFor).
   return wanted && shape ? { kind: 'sequence', rows: shape.resident ? residentRowsFor(cfg, B) : rows, shape } : { kind: 'step' };
 }
 
 export interface PlanOptions {
-  /** Recurrent kernel choice (default 'auto'). */
+  /** Recurrent kernel choice (default 'auto'; 'wavefront' is only ever forced, see wavefrontPairs). */
   kernel?: KernelChoice;
   /** The device's maxComputeInvocationsPerWorkgroup (default 128, the compatibility-mode minimum). */
   maxThreads?: number;
@@ -173,6 +180,42 @@ function writesAnyView(t: SymbolicTensor): boolean {
   if (!layer) return false;
   if (layer instanceof Dense || layer instanceof Concatenate) return true;
   return (layer instanceof RecurrentLayer || layer instanceof Bidirectional) && t.outputIndex === 0;
+}
+
+/**
+ * Stacked pairs the wavefront kernel (recurrent_wavefront.wgsl) can run as one dispatch, each layer 1
+ * node with its layer 2: unidirectional forward SimpleRNN or LSTM layers with the same cell options
+ * (activations, clip, peepholes, coupled gates; units and bias may differ), no projection, initial
+ * state or returned state, where layer 1 returns sequences that only layer 2 reads (through Dropout at
+ * most) and that are no model output, and both fit one workgroup (wavefrontFits). Whether a plan runs them so also depends on its batch (the
+ * kernel's shape), on masks and on streaming: see buildPlan.
+ */
+export function wavefrontPairs(model: Model): Map<Node, Node> {
+  const pairs = new Map<Node, Node>();
+  const taken = new Set<Node>();
+  const outputs = new Set(model.outputs.map((t) => canonical(t).id));
+  const eligible = (n: Node) => {
+    const l = n.layer;
+    if (!(l instanceof RecurrentLayer) || taken.has(n)) return false;
+    const c = l.config;
+    return (c.cell === 'simpleRNN' || c.cell === 'lstm') && !c.goBackwards && !c.returnState && c.projSize === null
+      && n.initialState.length === 0;
+  };
+  const options = (c: RecurrentConfig) => JSON.stringify([c.cell, c.acts, c.clip, c.peephole, c.inputForget]);
+  for (const first of model.nodes) {
+    if (!eligible(first) || !(first.layer as RecurrentLayer).config.returnSequences) continue;
+    const out = first.outputs[0]!;
+    if (outputs.has(out.id)) continue;
+    const readers = model.nodes.filter((n) => !(n.layer instanceof Dropout) && n.inputs.some((t) => canonical(t).id === out.id));
+    const second = readers[0];
+    if (readers.length !== 1 || !eligible(second!) || second!.inputs.length !== 1) continue;
+    const c1 = (first.layer as RecurrentLayer).config, c2 = (second!.layer as RecurrentLayer).config;
+    if (options(c1) !== options(c2) || !wavefrontFits(c1.units, c2.units)) continue;
+    pairs.set(first, second!);
+    taken.add(first);
+    taken.add(second!);
+  }
+  return pairs;
 }
 
 /**
@@ -277,12 +320,19 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     emit(elementwiseProgram(op, inBuffer), [src, inBuffer ? src : P(c.buf), P(y.buf)], (v) => writeElementwiseParams(v, params), elementwiseDispatch(params));
   };
 
-  // 4. Every node in order; independent recurrent layers of one shape run packed (see packPartner).
+  // 4. Every node in order; independent recurrent layers of one shape run packed (see packPartner);
+  //    with kernel 'wavefront', stacked pairs run as one (see wavefrontPairs).
   const nodeIndex = new Map(model.nodes.map((n, i) => [n, i]));
   const packedEarlier = new Set<Node>();
+  const pairs = options.kernel === 'wavefront' && !stream ? wavefrontPairs(model) : new Map<Node, Node>();
   for (const [i, node] of model.nodes.entries()) {
     const layer = node.layer;
     if (packedEarlier.has(node)) continue;
+    const second = pairs.get(node);
+    if (second && emitWavefront(node, second)) {
+      packedEarlier.add(second);
+      continue;
+    }
     if (layer instanceof RecurrentLayer || layer instanceof Bidirectional) {
       const partner = packPartner(i);
       if (partner) packedEarlier.add(partner);
@@ -343,6 +393,29 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       if (o.buf === out.buf && o.sT === out.sT && o.sB === out.sB) return m;
     }
     return undefined;
+  }
+
+  /**
+   * A stacked pair (wavefrontPairs) as the wavefront kernel, after a matmul pass for layer 1's input
+   * projection; false, emitting nothing, where it does not apply to this plan: a mask on the input, or
+   * a batch whose rows do not fit the kernel's workgroup memory.
+   */
+  function emitWavefront(first: Node, second: Node): boolean {
+    if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
+    const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
+    const c1 = l1.config, c2 = l2.config;
+    const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
+    const shape = wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
+    if (!shape) return false;
+    const x = homeOf(first.inputs[0]!);
+    const T = x.T, GH = GATES[c1.cell] * c1.units;
+    const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);
+    const mm = { T, B, K: l1.inputSize, N: GH, x, y: { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH }, hasBias: c1.useBias, act: actSpec('linear') };
+    emit(matmulProgram(mm.act, mm, mmTarget), [P(x.buf), { weights: l1, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm, mmTarget), matmulDispatch(mm, mmTarget));
+    const y = outHome(second.outputs[0]!, `${l2.name} output`);
+    const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
+    emit(wavefrontProgram(c1, rows, shape, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), [Math.ceil(B / rows), 1, 1]);
+    return true;
   }
 
   /** One recurrent node, or several packed (packPartner) that run as the directions of one layer. */

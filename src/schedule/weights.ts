@@ -1,6 +1,6 @@
 import { Bidirectional, Dense } from '../graph/layers.js';
 import { GATES, RecurrentLayer } from '../graph/recurrent.js';
-import { hiddenOutSize, recurrentWeightStride } from '../kernels/recurrent.js';
+import { hiddenOutSize, recurrentWeightStride, wavefrontLayout } from '../kernels/recurrent.js';
 
 /** Weights of one layer, rearranged for the kernels (f32, uploaded once at compile). */
 export interface PackedWeights {
@@ -67,6 +67,40 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
     }
   });
   return { w, u };
+}
+
+/**
+ * The weights of a stacked pair for the wavefront kernel (wavefrontLayout): layer 1's recurrent block
+ * as packRecurrent lays it out, then layer 2's input kernel [H1][G*H2] and recurrent kernel
+ * [H2][G*H2] as one [H1 + H2][H2] matrix of vec4s (a unit's gates side by side; SimpleRNN: four
+ * consecutive inputs side by side), its bias and its peepholes. Layer 1's input kernel stays with its
+ * own upload (a matmul pass before the kernel).
+ */
+export function packWavefront(first: RecurrentLayer, second: RecurrentLayer): Float32Array {
+  const at = wavefrontLayout(first.config, second.config);
+  const u = new Float32Array(4 * at.vec4s);
+  u.set(packRecurrent(first).u!.subarray(0, 4 * at.u2));
+  const cfg = second.config;
+  const H1 = first.config.units, H2 = cfg.units, G = GATES[cfg.cell], GH = G * H2;
+  const ws = second.weightsView();
+  const kernel = ws[0]!, rec = ws[1]!;
+  for (let k = 0; k < H1 + H2; k++) {
+    const src = k < H1 ? kernel.subarray(k * GH, (k + 1) * GH) : rec.subarray((k - H1) * GH, (k - H1 + 1) * GH);
+    for (let j = 0; j < H2; j++) {
+      if (G === 1) u[(at.u2 + (k >> 2) * H2 + j) * 4 + (k & 3)] = src[j]!;
+      else for (let g = 0; g < G; g++) u[(at.u2 + k * H2 + j) * 4 + g] = src[g * H2 + j]!;
+    }
+  }
+  let next = 2;
+  if (cfg.useBias) {
+    const bias = ws[next++]!;
+    for (let j = 0; j < H2; j++) for (let g = 0; g < G; g++) u[(at.bias2 + j) * 4 + g] = bias[g * H2 + j]!;
+  }
+  if (cfg.peephole) {
+    const p = ws[next]!;
+    for (let j = 0; j < H2; j++) for (let g = 0; g < 3; g++) u[(at.peep2 + j) * 4 + g] = p[g * H2 + j]!;
+  }
+  return u;
 }
 
 /** Dense kernel [K][N] then bias [N]. */

@@ -546,6 +546,64 @@ function residentRowCases(): TaggedCase[] {
   ];
 }
 
+/**
+ * Stacked pairs the wavefront kernel runs (kernel: 'wavefront'), with `pairs` the number of its
+ * dispatches each plan must hold: LSTM and SimpleRNN, equal and different units (layer 1 or layer 2
+ * the larger; SimpleRNN's quads across the seam of [h1; h2]), Dropout between, layer 2 without bias,
+ * other activations, 1, 2 and 4 rows a workgroup with a partial last one (B = 65, 257), the largest
+ * pair (256 + 256 units), a third layer after a pair, and two branches of pairs into a concatenation.
+ */
+export function wavefrontCases(): (GpuCase & { pairs: number })[] {
+  const pair = (c: TaggedCase, pairs = 1) => ({ ...strip(c), pairs });
+  return [
+    pair(makeCase('wavefront: issue example lstm(50, rs) -> lstm(50) -> dense(1) on [10, 1] B=16', () => sequential([
+      layers.lstm({ units: 50, returnSequences: true, inputShape: [10, 1] }),
+      layers.lstm({ units: 50 }),
+      layers.dense({ units: 1 }),
+    ]), { batch: 16 })),
+    pair(makeCase('wavefront: simpleRNN(33, rs) -> dropout -> simpleRNN(17, rs) T=7 B=3', () => sequential([
+      layers.simpleRNN({ units: 33, returnSequences: true, inputShape: [7, 4] }),
+      layers.dropout({ rate: 0.3 }),
+      layers.simpleRNN({ units: 17, returnSequences: true }),
+    ]), { batch: 3 })),
+    pair(makeCase('wavefront: lstm(5, rs) -> lstm(130) T=9 B=65', () => sequential([
+      layers.lstm({ units: 5, returnSequences: true, inputShape: [9, 3] }),
+      layers.lstm({ units: 130 }),
+    ]), { batch: 65 })),
+    pair(makeCase('wavefront: lstm(63, rs) -> lstm(1, rs) T=5 B=257', () => sequential([
+      layers.lstm({ units: 63, returnSequences: true, inputShape: [5, 2] }),
+      layers.lstm({ units: 1, returnSequences: true }),
+    ]), { batch: 257 })),
+    pair(makeCase('wavefront: lstm(hardSigmoid/relu, rs) -> lstm(hardSigmoid/relu, no bias) T=7 B=3', () => sequential([
+      layers.lstm({ units: 33, returnSequences: true, recurrentActivation: 'hardSigmoid', activation: 'relu', inputShape: [7, 2] }),
+      layers.lstm({ units: 20, recurrentActivation: 'hardSigmoid', activation: 'relu', useBias: false }),
+    ]), { batch: 3, tol: LOOSE_TOL })),
+    pair(makeCase('wavefront: simpleRNN(relu, rs) -> simpleRNN(relu) T=6 B=2', () => sequential([
+      layers.simpleRNN({ units: 9, returnSequences: true, activation: 'relu', inputShape: [6, 3] }),
+      layers.simpleRNN({ units: 66, activation: 'relu' }),
+    ]), { batch: 2, tol: LOOSE_TOL })),
+    pair(makeCase('wavefront: lstm(256, rs) -> lstm(256, rs) T=6 B=2', () => sequential([
+      layers.lstm({ units: 256, returnSequences: true, inputShape: [6, 8] }),
+      layers.lstm({ units: 256, returnSequences: true }),
+    ]), { batch: 2 })),
+    pair(makeCase('wavefront: lstm(17, rs) -> lstm(17, rs) -> lstm(17) -> dense T=8 B=4', () => sequential([
+      layers.lstm({ units: 17, returnSequences: true, inputShape: [8, 3] }),
+      layers.lstm({ units: 17, returnSequences: true }),
+      layers.lstm({ units: 17 }),
+      layers.dense({ units: 2 }),
+    ]), { batch: 4 })),
+    pair(makeCase('wavefront: 2 inputs -> lstm(12, rs) -> lstm(12) each -> concat -> dense T=6 B=5', () => {
+      const a = input({ shape: [6, 3] }), b = input({ shape: [6, 2] });
+      const branch = (x: SymbolicTensor) => {
+        const h = layers.lstm({ units: 12, returnSequences: true }).apply(x) as SymbolicTensor;
+        return layers.lstm({ units: 12 }).apply(h) as SymbolicTensor;
+      };
+      const y = layers.dense({ units: 1 }).apply(layers.concatenate().apply([branch(a), branch(b)]) as SymbolicTensor) as SymbolicTensor;
+      return model({ inputs: [a, b], outputs: y });
+    }, { batch: 5 }), 2),
+  ];
+}
+
 function tagged(): TaggedCase[] {
   return [
     ...singleLayerCases(), ...sizeCases(), ...activationCases(), ...stateCases(), ...stackCases(), ...bidirectionalCases(),

@@ -1,0 +1,166 @@
+// Two stacked layers in one dispatch, as a wavefront: at iteration s, layer 1 runs its step s and
+// layer 2 its step s - 1, whose input (layer 1's h of step s - 1) is already in workgroup memory. The
+// two layers' 2T steps take T + 1 iterations, with no dispatch, no trip through global memory and
+// no barrier between the layers. Layer 1's output never leaves the workgroup.
+//
+// Layer 2's input projection runs inside its step: its weights are W and U stacked ([H1 + H2][H2]),
+// and each row of workgroup memory holds [h1; h2] side by side, so its step is one reduction over
+// H1 + H2 inputs. Layer 1's input projection of every step comes from a matmul pass before it (P).
+//
+// One workgroup runs R batch rows of both layers (no workgroup waits on another): dispatch
+// (ceil(B / R), 1). Both layers forward, from zero states, unmasked, SimpleRNN or LSTM with the same
+// cell options (cells.wgsl's overrides and Params' clip and activation parameters); their units may
+// differ. A lane owns up to MAX_UPT units: ceil(H1 / UL) of layer 1, then ceil(H2 / UL) of layer 2.
+// Each unit's reduction is split over KS slices of threads (WGS = UL * KS); slice 0 keeps its share
+// in registers, adds the other slices' from `part`, and runs the cell.
+override R: u32 = 1u;           // batch rows per workgroup
+override WGS: u32 = 64u;        // threads, UL * KS
+override UL: u32 = 64u;         // unit lanes
+override KS: u32 = 1u;          // slices of each unit's reduction
+
+const MAX_UPT: u32 = 4u;
+const MAX_R: u32 = 4u;
+// Capacity of one [R][H1 + H2] buffer (two: the current h and the next), and of the partial sums
+// [MAX_UPT][R][KS - 1][UL]: 4 + 12 KiB, the compatibility-mode limit of 16 KiB.
+const CAP: u32 = 512u;
+const PART: u32 = 768u;
+
+// U (binding 0, weights_f32.wgsl or weights_f16.wgsl): layer 1's block (recurrent_step.wgsl's
+// layout), then at u2 layer 2's [H1 + H2] rows ([ceil((H1 + H2) / 4)] quads for SimpleRNN), its
+// biases at bias2 and peepholes at peep2.
+struct Params {
+  B: u32, H1: u32, H2: u32, T: u32,
+  row: u32, pRow: u32, u2: u32, bias2: u32,
+  peep1: u32, peep2: u32, yBase: u32, ySB: u32,
+  ysT: u32, clip: f32, aF: f32, bF: f32,
+  aG: f32, bG: f32, aH: f32, bH: f32,
+}
+
+@group(0) @binding(1) var<storage, read> P: array<f32>;   // layer 1's x W + b, [T][B][pRow]
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<uniform> st: Params;
+
+var<workgroup> hv: array<f32, 1024>;   // [2][R][row]: h1 then h2 of each row
+var<workgroup> part: array<vec4<f32>, PART>;
+
+fn pre(x: f32) -> f32 {
+  return clamp(x, -st.clip, st.clip);
+}
+
+fn partAt(q: u32, r: u32, slice: u32, lane: u32) -> u32 {
+  return ((q * R + r) * (KS - 1u) + slice - 1u) * UL + lane;
+}
+
+// This slice's share of the first K values of each row of hv buffer `cur` dotted with column j of the
+// matrix at uBase ([K][cols] vec4s, a unit's gates side by side; SimpleRNN: [ceil(K / 4)][cols], four
+// consecutive inputs side by side).
+fn reduce(cur: u32, uBase: u32, cols: u32, K: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
+  let h0 = cur * CAP;
+  var acc: array<vec4<f32>, MAX_R>;
+  if (G == 1u) {
+    for (var q = slice; q < (K + 3u) / 4u; q += KS) {
+      let u = loadU(uBase + q * cols + j);
+      for (var r = 0u; r < R; r++) {
+        let k = h0 + r * st.row + 4u * q;
+        var x = vec4<f32>(0.0);
+        for (var e = 0u; e < 4u; e++) {
+          if (4u * q + e < K) { x[e] = hv[k + e]; }
+        }
+        acc[r].x += dot(x, u);
+      }
+    }
+  } else {
+    var k = slice;
+    // Four independent weight loads per iteration, then their multiply-adds.
+    for (; k + 3u * KS < K; k += 4u * KS) {
+      let u0 = loadU(uBase + k * cols + j);
+      let u1 = loadU(uBase + (k + KS) * cols + j);
+      let u2 = loadU(uBase + (k + 2u * KS) * cols + j);
+      let u3 = loadU(uBase + (k + 3u * KS) * cols + j);
+      for (var r = 0u; r < R; r++) {
+        let i = h0 + r * st.row + k;
+        acc[r] += hv[i] * u0 + hv[i + KS] * u1 + hv[i + 2u * KS] * u2 + hv[i + 3u * KS] * u3;
+      }
+    }
+    for (; k < K; k += KS) {
+      let u = loadU(uBase + k * cols + j);
+      for (var r = 0u; r < R; r++) { acc[r] += hv[h0 + r * st.row + k] * u; }
+    }
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WGS)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let b0 = wid.x * R;
+  let rows = min(R, st.B - b0);
+  let lane = lid.x % UL;
+  let slice = lid.x / UL;
+  let upt1 = (st.H1 + UL - 1u) / UL;
+  let upt = upt1 + (st.H2 + UL - 1u) / UL;
+
+  // Zero states: both h buffers (layer 2's h stays zero through iteration 0) and c.
+  for (var i = lid.x; i < 2u * CAP; i += WGS) { hv[i] = 0.0; }
+  var c: array<array<f32, MAX_R>, MAX_UPT>;
+  workgroupBarrier();
+
+  var cur = 0u;
+  for (var s = 0u; s <= st.T; s++) {
+    // Unit slot q: layer 2 from upt1 on. Layer 1 runs steps 0 .. T - 1 at iterations 0 .. T - 1,
+    // layer 2 steps 0 .. T - 1 at iterations 1 .. T.
+    var acc: array<array<vec4<f32>, MAX_R>, MAX_UPT>;
+    for (var q = 0u; q < MAX_UPT; q++) {
+      if (q >= upt) { break; }
+      let second = q >= upt1;
+      let j = lane + select(q, q - upt1, second) * UL;
+      if (j >= select(st.H1, st.H2, second) || select(s == st.T, s == 0u, second)) { continue; }
+      var a: array<vec4<f32>, MAX_R>;
+      if (second) {
+        a = reduce(cur, st.u2, st.H2, st.H1 + st.H2, j, slice);
+      } else {
+        a = reduce(cur, 0u, st.H1, st.H1, j, slice);
+      }
+      if (slice == 0u) {
+        acc[q] = a;
+      } else {
+        for (var r = 0u; r < rows; r++) { part[partAt(q, r, slice, lane)] = a[r]; }
+      }
+    }
+    workgroupBarrier();
+
+    for (var q = 0u; q < MAX_UPT; q++) {
+      if (q >= upt || slice != 0u) { break; }
+      let second = q >= upt1;
+      let j = lane + select(q, q - upt1, second) * UL;
+      if (j >= select(st.H1, st.H2, second) || select(s == st.T, s == 0u, second)) { continue; }
+      for (var r = 0u; r < rows; r++) {
+        var a = acc[q][r];
+        for (var sl = 1u; sl < KS; sl++) { a += part[partAt(q, r, sl, lane)]; }
+        let b = b0 + r;
+        // Pre-activations: layer 1's input projection from P, layer 2's bias (its x W is in a).
+        var z = a;
+        if (second) {
+          z += loadU(st.bias2 + j);
+        } else {
+          let pb = s * st.B * st.pRow + b * st.pRow + j;
+          z.x += P[pb];
+          if (G == 4u) { z += vec4<f32>(0.0, P[pb + st.H1], P[pb + 2u * st.H1], P[pb + 3u * st.H1]); }
+        }
+        var h = 0.0;
+        if (CELL == 0u) {
+          h = activate(ACT_G, pre(z.x), st.aG, st.bG);
+        } else {
+          var peep = vec4<f32>(0.0);
+          if (PEEPHOLE) { peep = loadU(select(st.peep1, st.peep2, second) + j); }
+          let hc = lstmCell(z, c[q][r], peep);
+          h = hc.x;
+          c[q][r] = hc.y;
+        }
+        hv[(1u - cur) * CAP + r * st.row + select(0u, st.H1, second) + j] = h;
+        if (second) { Y[st.yBase + (s - 1u) * st.ysT + b * st.ySB + j] = h; }
+      }
+    }
+    workgroupBarrier();
+    cur = 1u - cur;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The wavefront kernel (recurrent_wavefront.wgsl, kernel: 'wavefront'): two stacked layers in one
+ * dispatch, layer 1 at step t next to layer 2 at step t - 1. Which pairs a plan runs so
+ * (wavefrontPairs and buildPlan), then its results against the float64 reference with the shapes it
+ * takes on CI's CPU-emulated adapter (one slice a unit) and on a GPU (reductions split over up to 4
+ * slices), and with f16 weights.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  type Model, type Runtime, type SymbolicTensor, createRuntime, input, layers, model, sequential,
+} from '../src/index.js';
+import { RecurrentLayer } from '../src/graph/recurrent.js';
+import { wavefrontShape } from '../src/kernels/recurrent.js';
+import { type PlanOptions, buildPlan, wavefrontPairs } from '../src/schedule/plan.js';
+import { wavefrontCases } from './support/cases.js';
+import { failOnGpuErrors } from './support/error-scopes.js';
+import { CASE_TIMEOUT_MS, describeCases, onWebGpu } from './support/variants.js';
+
+const software: PlanOptions = { kernel: 'wavefront', softwareAdapter: true, maxThreads: 256 };
+const hardware: PlanOptions = { kernel: 'wavefront', softwareAdapter: false, maxThreads: 1024 };
+
+/** The wavefront dispatches of a plan of `m` at batch B (every input T steps). */
+function wavefrontDispatches(m: Model, B: number, options: PlanOptions, T = 7, masked = false): string[] {
+  const plan = buildPlan(m, B, m.inputs.map(() => T), masked, options);
+  return plan.dispatches.map((d) => d.program.name).filter((n) => n.includes('wavefront'));
+}
+
+const stack = (first: object, second: object, F = 3) => sequential([
+  layers.lstm({ units: 16, returnSequences: true, inputShape: [7, F], ...first }),
+  layers.lstm({ units: 16, ...second }),
+]);
+
+describe('which stacked pairs run as a wavefront', () => {
+  test('each case of the GPU suite below holds as many wavefront dispatches as it says', () => {
+    for (const c of wavefrontCases()) {
+      const { model: m, inputs } = c.build();
+      const B = inputs[0]!.shape[0]!, T = inputs[0]!.shape[1]!;
+      for (const options of [software, hardware]) expect(wavefrontDispatches(m, B, options, T), c.name).toHaveLength(c.pairs);
+    }
+  });
+
+  test("only under kernel: 'wavefront', and never in a stream plan or a masked one", () => {
+    const m = stack({}, {});
+    expect(wavefrontDispatches(m, 2, { ...hardware, kernel: 'auto' })).toHaveLength(0);
+    expect(wavefrontDispatches(m, 2, { ...hardware, kernel: 'sequence' })).toHaveLength(0);
+    expect(wavefrontDispatches(m, 2, { ...hardware, stream: true })).toHaveLength(0);
+    expect(wavefrontDispatches(m, 2, hardware, 7, true)).toHaveLength(0);
+    expect(wavefrontDispatches(m, 2, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=64 KS=4 f=sigmoid g=tanh h=tanh']);
+  });
+
+  test('pairs that do not qualify run layer by layer', () => {
+    const none = (m: Model, why: string) => {
+      expect(wavefrontPairs(m).size, why).toBe(0);
+      expect(wavefrontDispatches(m, 2, hardware), why).toHaveLength(0);
+    };
+    none(stack({}, { goBackwards: true }), 'layer 2 backwards');
+    none(stack({ goBackwards: true }, {}), 'layer 1 backwards');
+    const xs = input({ shape: [7, 3] });
+    const hs = layers.lstm({ units: 8, returnSequences: true }).apply(xs) as SymbolicTensor;
+    none(model({ inputs: xs, outputs: layers.lstm({ units: 8, returnState: true }).apply(hs) as SymbolicTensor[] }), 'layer 2 returns its state');
+    none(stack({}, { activation: 'relu' }), 'different activations');
+    none(stack({}, { units: 500 }), 'more units than one workgroup holds');
+    none(sequential([
+      layers.gru({ units: 8, returnSequences: true, inputShape: [7, 3] }),
+      layers.gru({ units: 8 }),
+    ]), 'GRU');
+    none(sequential([
+      layers.lstm({ units: 8, returnSequences: true, inputShape: [7, 3] }),
+      layers.simpleRNN({ units: 8 }),
+    ]), 'different cells');
+    none(sequential([
+      layers.lstm({ units: 8, returnSequences: true, inputShape: [7, 3] }),
+      layers.masking({ maskValue: 0 }),
+      layers.lstm({ units: 8 }),
+    ]), 'a Masking layer between');
+    none(sequential([
+      layers.bidirectional({ layer: layers.lstm({ units: 8, returnSequences: true }), inputShape: [7, 3] }),
+      layers.lstm({ units: 8 }),
+    ]), 'a bidirectional layer');
+    // Layer 1's sequence read by something else too, or returned.
+    const x = input({ shape: [7, 3] });
+    const h = layers.lstm({ units: 8, returnSequences: true }).apply(x) as SymbolicTensor;
+    const y = layers.lstm({ units: 8 }).apply(h) as SymbolicTensor;
+    none(model({ inputs: x, outputs: [y, h] }), 'layer 1 a model output');
+    const z = layers.lstm({ units: 8 }).apply(h) as SymbolicTensor;
+    none(model({ inputs: x, outputs: layers.concatenate().apply([y, z]) as SymbolicTensor }), 'two readers of layer 1');
+    // An initial state for layer 2.
+    const s = input({ shape: [8] });
+    const y2 = new RecurrentLayer('lstm', { units: 8 }).apply(h, { initialState: [s, s] }) as SymbolicTensor;
+    none(model({ inputs: [x, s], outputs: y2 }), 'an initial state');
+  });
+
+  test('a batch whose rows do not fit the workgroup runs the pair layer by layer', () => {
+    // 256 + 256 units fill one row's buffer: 64 rows (2 a workgroup) do not fit.
+    const big = sequential([
+      layers.lstm({ units: 256, returnSequences: true, inputShape: [7, 3] }),
+      layers.lstm({ units: 256 }),
+    ]);
+    expect(wavefrontPairs(big).size).toBe(1);
+    expect(wavefrontDispatches(big, 63, hardware)).toHaveLength(1);
+    expect(wavefrontDispatches(big, 64, hardware)).toHaveLength(0);
+  });
+
+  test('the shape: a lane per unit of each layer, reduction slices within 512 threads and 12 KiB of partial sums', () => {
+    // Configs a and b of the benchmarks (hidden 128 and 256, one row a workgroup).
+    expect(wavefrontShape(128, 128, 1, 1024, false)).toEqual({ lanes: 128, slices: 4 });
+    expect(wavefrontShape(256, 256, 1, 1024, false)).toEqual({ lanes: 256, slices: 2 });
+    expect(wavefrontShape(256, 256, 1, 256, true)).toEqual({ lanes: 256, slices: 1 });
+    // The compatibility-mode limit of 128 threads.
+    expect(wavefrontShape(128, 128, 1, 128, false)).toEqual({ lanes: 128, slices: 1 });
+    expect(wavefrontShape(64, 64, 4, 1024, false)).toEqual({ lanes: 64, slices: 2 });
+    expect(wavefrontShape(256, 256, 2, 1024, false)).toBeNull();
+    expect(wavefrontShape(129, 383, 1, 128, false)).toBeNull();
+  });
+});
+
+let rt: Runtime;
+
+beforeAll(async () => {
+  rt = await createRuntime();
+}, CASE_TIMEOUT_MS);
+
+afterAll(() => {
+  rt?.dispose();
+});
+
+failOnGpuErrors(() => rt?.device);
+
+const gpu = () => onWebGpu(rt);
+
+describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu);
+describeCases('wavefront kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront', adapterClass: 'hardware' }, gpu);
+// f16 weights: the tolerance of the f16 suite in gpu-vs-cpu.test.ts.
+const f16Cases = wavefrontCases()
+  .filter((c) => /issue example|simpleRNN\(33|lstm\(5,/.test(c.name))
+  .map((c) => ({ ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) }));
+describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', adapterClass: 'hardware', precision: 'f16' }, gpu);

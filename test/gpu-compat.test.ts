@@ -13,6 +13,7 @@ import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { type GpuCase, allCases, browserCases, wavefrontCases } from './support/cases.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
+import { runsWavefront } from './support/variants.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -85,7 +86,7 @@ describe('Dawn OpenGL ES backend (compatibility), device passed to createRuntime
   for (const c of wavefrontCases().filter((k) => /issue example|simpleRNN\(33|lstm\(256/.test(k.name))) {
     test(`${c.name}, kernel: 'wavefront' (GPU shape)`, async () => {
       expect(rt!.backend).toBe('webgpu');
-      assertCasePassed(await runCase(rt!, c, { kernel: 'wavefront', adapterClass: 'hardware' }));
+      assertCasePassed(await runCase(rt!, c, { kernel: 'wavefront', adapterClass: 'hardware' }, runsWavefront(c)));
     }, TIMEOUT_MS);
   }
 

@@ -14,7 +14,7 @@ import { wavefrontShape } from '../src/kernels/recurrent.js';
 import { type PlanOptions, buildPlan, wavefrontPairs } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';
 import { failOnGpuErrors } from './support/error-scopes.js';
-import { CASE_TIMEOUT_MS, describeCases, onWebGpu } from './support/variants.js';
+import { CASE_TIMEOUT_MS, describeCases, onWebGpu, runsWavefront } from './support/variants.js';
 
 const software: PlanOptions = { kernel: 'wavefront', softwareAdapter: true, maxThreads: 256 };
 const hardware: PlanOptions = { kernel: 'wavefront', softwareAdapter: false, maxThreads: 1024 };
@@ -90,15 +90,20 @@ describe('which stacked pairs run as a wavefront', () => {
     none(model({ inputs: [x, s], outputs: y2 }), 'an initial state');
   });
 
-  test('a batch whose rows do not fit the workgroup runs the pair layer by layer', () => {
-    // 256 + 256 units fill one row's buffer: 64 rows (2 a workgroup) do not fit.
+  test('a batch whose rows do not all fit a workgroup runs fewer rows a workgroup', () => {
+    // 256 + 256 units fill one row's buffer: from batch 64 (2 rows a workgroup on a GPU) still one.
     const big = sequential([
       layers.lstm({ units: 256, returnSequences: true, inputShape: [7, 3] }),
       layers.lstm({ units: 256 }),
     ]);
     expect(wavefrontPairs(big).size).toBe(1);
-    expect(wavefrontDispatches(big, 63, hardware)).toHaveLength(1);
-    expect(wavefrontDispatches(big, 64, hardware)).toHaveLength(0);
+    expect(wavefrontDispatches(big, 64, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=256 KS=2 f=sigmoid g=tanh h=tanh']);
+    expect(wavefrontDispatches(stack({}, {}), 256, hardware)).toEqual(['lstm_wavefront f32 R=4 UL=64 KS=2 f=sigmoid g=tanh h=tanh']);
+    // Compatibility mode's 128 threads: 129 + 383 units need 5 units a lane, so the pair runs layer by layer.
+    const odd = stack({ units: 129 }, { units: 383 });
+    expect(wavefrontPairs(odd).size).toBe(1);
+    expect(wavefrontDispatches(odd, 1, { ...hardware, maxThreads: 128 })).toHaveLength(0);
+    expect(wavefrontDispatches(odd, 1, hardware)).toHaveLength(1);
   });
 
   test('the shape: a lane per unit of each layer, reduction slices within 512 threads and 12 KiB of partial sums', () => {
@@ -128,10 +133,10 @@ failOnGpuErrors(() => rt?.device);
 
 const gpu = () => onWebGpu(rt);
 
-describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu);
-describeCases('wavefront kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront', adapterClass: 'hardware' }, gpu);
+describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu, runsWavefront);
+describeCases('wavefront kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront', adapterClass: 'hardware' }, gpu, runsWavefront);
 // f16 weights: the tolerance of the f16 suite in gpu-vs-cpu.test.ts.
 const f16Cases = wavefrontCases()
-  .filter((c) => /issue example|simpleRNN\(33|lstm\(5,/.test(c.name))
+  .filter((c) => /issue example|simpleRNN\(33|lstm\(5,|peepholes, clip/.test(c.name))
   .map((c) => ({ ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) }));
-describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', adapterClass: 'hardware', precision: 'f16' }, gpu);
+describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefront);

@@ -398,15 +398,20 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   /**
    * A stacked pair (wavefrontPairs) as the wavefront kernel, after a matmul pass for layer 1's input
    * projection; false, emitting nothing, where it does not apply to this plan: a mask on the input, or
-   * a batch whose rows do not fit the kernel's workgroup memory.
+   * a shape that does not fit the kernel's workgroup even at one row a workgroup (compatibility
+   * mode's 128 threads, say).
    */
   function emitWavefront(first: Node, second: Node): boolean {
     if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config;
-    const rows = B >= 256 ? 4 : B >= 64 ? 2 : 1;
-    const shape = wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
-    if (!shape) return false;
+    // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
+    const most = B >= 256 ? 4 : B >= 64 ? 2 : 1;
+    const fits = [4, 2, 1].filter((r) => r <= most)
+      .map((rows) => ({ rows, shape: wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) }))
+      .find((f) => f.shape !== null);
+    if (!fits) return false;
+    const { rows, shape } = { rows: fits.rows, shape: fits.shape! };
     const x = homeOf(first.inputs[0]!);
     const T = x.T, GH = GATES[c1.cell] * c1.units;
     const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);

@@ -21,6 +21,8 @@
 import {
   type Layer, type Model, type SymbolicTensor, type Tensor, input, layers, model, sequential,
 } from '../../src/api.js';
+import { actSpec } from '../../src/graph/activations.js';
+import { RecurrentLayer, type RecurrentExtensions } from '../../src/graph/recurrent.js';
 import { Rng, randomTensor, seedOf } from './random.js';
 
 export interface GpuCase {
@@ -547,11 +549,24 @@ function residentRowCases(): TaggedCase[] {
 }
 
 /**
+ * Two stacked layers of a cell on [T, F], both with the extensions `ext` (layer 2 returning sequences
+ * with `seq2`; layer 1 with a bias or not).
+ */
+function twoLayers(cell: 'lstm' | 'simpleRNN', F: number, T: number, H1: number, H2: number, ext: RecurrentExtensions, seq2 = false, bias1 = true): () => Model {
+  return () => {
+    const x = input({ shape: [T, F] });
+    const h = new RecurrentLayer(cell, { units: H1, returnSequences: true, useBias: bias1 }, ext).apply(x) as SymbolicTensor;
+    return model({ inputs: x, outputs: new RecurrentLayer(cell, { units: H2, returnSequences: seq2 }, ext).apply(h) as SymbolicTensor });
+  };
+}
+
+/**
  * Stacked pairs the wavefront kernel runs (kernel: 'wavefront'), with `pairs` the number of its
  * dispatches each plan must hold: LSTM and SimpleRNN, equal and different units (layer 1 or layer 2
  * the larger; SimpleRNN's quads across the seam of [h1; h2]), Dropout between, layer 2 without bias,
  * other activations, 1, 2 and 4 rows a workgroup with a partial last one (B = 65, 257), the largest
- * pair (256 + 256 units), a third layer after a pair, and two branches of pairs into a concatenation.
+ * pair (256 + 256 units), a third layer after a pair, ONNX's cell options (peepholes, coupled gates,
+ * clip, activation parameters), and two branches of pairs into a concatenation.
  */
 export function wavefrontCases(): (GpuCase & { pairs: number })[] {
   const pair = (c: TaggedCase, pairs = 1) => ({ ...strip(c), pairs });
@@ -592,6 +607,14 @@ export function wavefrontCases(): (GpuCase & { pairs: number })[] {
       layers.lstm({ units: 17 }),
       layers.dense({ units: 2 }),
     ]), { batch: 4 })),
+    // The cell options beyond Keras' (ONNX's peepholes, coupled gates, clip and activation parameters).
+    pair(makeCase('wavefront: peepholes, clip 0.7: lstm(6, rs) -> lstm(10) T=5 B=3', twoLayers('lstm', 3, 5, 6, 10, { peephole: true, clip: 0.7 }), { batch: 3 })),
+    pair(makeCase('wavefront: peepholes, input_forget: lstm(33, rs) -> lstm(7, rs) T=6 B=5', twoLayers('lstm', 2, 6, 33, 7, { peephole: true, inputForget: true }, true), { batch: 5 })),
+    pair(makeCase('wavefront: peepholes lstm(70, rs) -> lstm(3) T=4 B=66', twoLayers('lstm', 2, 4, 70, 3, { peephole: true }), { batch: 66 })),
+    pair(makeCase('wavefront: scaledTanh / hardSigmoid with alpha and beta: lstm(9, rs) -> lstm(9) T=5 B=2', twoLayers('lstm', 2, 5, 9, 9, {
+      acts: { f: actSpec('hardSigmoid', 0.3, 0.4), g: actSpec('scaledTanh', 1.3, 0.6), h: actSpec('scaledTanh', 0.8, 1.2) },
+    }), { batch: 2 })),
+    pair(makeCase('wavefront: clip 0.3, layer 1 without bias: simpleRNN(5, rs) -> simpleRNN(3) T=4 B=1', twoLayers('simpleRNN', 2, 4, 5, 3, { clip: 0.3 }, false, false), { batch: 1 })),
     pair(makeCase('wavefront: 2 inputs -> lstm(12, rs) -> lstm(12) each -> concat -> dense T=6 B=5', () => {
       const a = input({ shape: [6, 3] }), b = input({ shape: [6, 2] });
       const branch = (x: SymbolicTensor) => {

@@ -2,7 +2,7 @@
  * Runs one GpuCase on a runtime and checks it against the float64 reference. No test-framework
  * import: the Node suite and the browser page both call it.
  */
-import { type CompileOptions, type Runtime, type Tensor, runReference } from '../../src/api.js';
+import { type CompileOptions, type CompiledModel, type Runtime, type Tensor, runReference } from '../../src/api.js';
 import type { GpuCase } from './cases.js';
 import { compareOutputs, maxAbsError } from './compare.js';
 
@@ -19,13 +19,17 @@ export interface CaseResult {
 
 const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
+/** A check of the compiled model before it runs (e.g. which kernels its plan holds); throws to fail. */
+export type CompiledCheck = (run: CompiledModel, built: ReturnType<GpuCase['build']>) => void;
+
 /**
  * Compiles the case's model, predicts once, compares every output element with runReference and
  * disposes the compiled model. On WebGPU it all runs inside error scopes, whose errors are returned.
  */
-export async function runCase(rt: Runtime, c: GpuCase, options: CompileOptions = {}): Promise<CaseResult> {
+export async function runCase(rt: Runtime, c: GpuCase, options: CompileOptions = {}, check?: CompiledCheck): Promise<CaseResult> {
   const t0 = performance.now();
-  const { model, inputs, lengths } = c.build();
+  const built = c.build();
+  const { model, inputs, lengths } = built;
   const expected = runReference(model, inputs, lengths ? { lengths } : {});
   const device = rt.device;
   if (device) for (const f of SCOPES) device.pushErrorScope(f);
@@ -34,6 +38,7 @@ export async function runCase(rt: Runtime, c: GpuCase, options: CompileOptions =
   try {
     const run = await rt.compile(model, options);
     try {
+      check?.(run, built);
       actual = await run.predict(inputs, lengths ? { lengths } : undefined);
     } finally {
       run.dispose();

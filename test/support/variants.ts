@@ -4,8 +4,10 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { CompileOptions, Runtime } from '../../src/index.js';
+import { GpuCompiledModel } from '../../src/schedule/executor.js';
+import { buildPlan } from '../../src/schedule/plan.js';
 import { type GpuCase, allCases, lengthCases } from './cases.js';
-import { assertCasePassed, runCase } from './run-case.js';
+import { type CompiledCheck, assertCasePassed, runCase } from './run-case.js';
 
 /**
  * A subset for the suites that need not run every case (llvmpipe compiles each new pipeline in a second
@@ -24,12 +26,17 @@ export function onWebGpu(rt: Runtime): Runtime {
   return rt;
 }
 
-/** A suite: each case against the reference, compiled with `options`, on `runtime()`. */
-export function describeCases(title: string, cases: readonly GpuCase[], options: CompileOptions, runtime: () => Runtime): void {
+/**
+ * A suite: each case against the reference, compiled with `options`, on `runtime()`; `check` (if
+ * any) sees each compiled model first.
+ */
+export function describeCases<C extends GpuCase>(
+  title: string, cases: readonly C[], options: CompileOptions, runtime: () => Runtime, check?: (c: C) => CompiledCheck,
+): void {
   describe(`GPU vs float64 reference, ${title}`, () => {
     for (const c of cases) {
       test(c.name, async () => {
-        assertCasePassed(await runCase(runtime(), c, options));
+        assertCasePassed(await runCase(runtime(), c, options, check?.(c)));
       }, CASE_TIMEOUT_MS);
     }
   });
@@ -45,3 +52,15 @@ export function describeVariant(label: string, options: CompileOptions, runtime:
   describeCases(label, allCases(), options, runtime);
   describeCases(`masked by predict lengths, ${label}`, lengthCases(), options, runtime);
 }
+
+/**
+ * That a compiled model really runs its stacked pairs as a wavefront (kernel: 'wavefront'): its plan,
+ * built with the options and device limits it compiled with, holds the case's count of wavefront
+ * dispatches.
+ */
+export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, built) => {
+  expect(run).toBeInstanceOf(GpuCompiledModel);
+  const steps = built.inputs.map((t) => t.shape[1]!);
+  const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, false, (run as GpuCompiledModel).planOptions);
+  expect(plan.dispatches.filter((d) => d.program.name.includes('wavefront'))).toHaveLength(c.pairs);
+};

@@ -187,8 +187,9 @@ function writesAnyView(t: SymbolicTensor): boolean {
  * node with its layer 2: unidirectional forward SimpleRNN or LSTM layers with the same cell options
  * (activations, clip, peepholes, coupled gates; units and bias may differ), no projection, initial
  * state or returned state, where layer 1 returns sequences that only layer 2 reads (through Dropout at
- * most) and that are no model output, and both fit one workgroup (wavefrontFits). Whether a plan runs them so also depends on its batch (the
- * kernel's shape), on masks and on streaming: see buildPlan.
+ * most) and that are no model output, and both fit one workgroup (wavefrontFits). Whether a plan
+ * runs them so also depends on its batch (the kernel's shape), on masks and on streaming: see
+ * buildPlan.
  */
 export function wavefrontPairs(model: Model): Map<Node, Node> {
   const pairs = new Map<Node, Node>();

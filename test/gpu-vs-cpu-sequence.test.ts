@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { allCases, lengthCases } from './support/cases.js';
-import { failOnGpuErrors } from './support/error-scopes.js';
-import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu } from './support/variants.js';
+import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu, useWebGpuRuntime } from './support/variants.js';
 
-let rt: Runtime;
+const gpu = useWebGpuRuntime();
 /**
  * A second runtime on a device of the same adapter created without the `subgroups` feature (as a
  * caller's device may be): the resident kernels then take their path without subgroup broadcasts.
@@ -22,7 +21,6 @@ let plainRt: Runtime;
 let plainInstance: GPU;
 
 beforeAll(async () => {
-  rt = await createRuntime();
   plainInstance = create([]);
   const adapter = await plainInstance.requestAdapter();
   if (!adapter) throw new Error('no WebGPU adapter for the device without subgroups');
@@ -30,14 +28,9 @@ beforeAll(async () => {
 }, CASE_TIMEOUT_MS);
 
 afterAll(() => {
-  rt?.dispose();
   plainRt?.dispose();
   plainRt?.device?.destroy();
 });
-
-failOnGpuErrors(() => rt?.device);
-
-const gpu = () => onWebGpu(rt);
 
 // Layers too large for one workgroup fall back to the step kernel.
 describeVariant('sequence kernel', { kernel: 'sequence' }, gpu);

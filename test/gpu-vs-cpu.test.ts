@@ -4,29 +4,16 @@
  * (test/support/cases.ts explains the defaults). There is no CPU fallback here: a runtime that is not
  * on WebGPU fails every test (CI has a software adapter, lavapipe).
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { DisposedError, type Runtime, type Tensor, createRuntime, runReference } from '../src/index.js';
 import { type GpuCase, allCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
-import { failOnGpuErrors } from './support/error-scopes.js';
-import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu } from './support/variants.js';
-
-let rt: Runtime;
-
-beforeAll(async () => {
-  rt = await createRuntime();
-}, CASE_TIMEOUT_MS);
-
-afterAll(() => {
-  rt?.dispose();
-});
-
-failOnGpuErrors(() => rt?.device);
+import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, useWebGpuRuntime, withF16Tolerance } from './support/variants.js';
 
 /** Every GPU test starts here. */
-const gpu = () => onWebGpu(rt);
+const gpu = useWebGpuRuntime();
 
 test('createRuntime() gives a WebGPU runtime with a device', () => {
   const r = gpu();
@@ -34,12 +21,9 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
   console.log(`adapter: ${r.adapterInfo}`);
 });
 
-// f16 weight storage: the recurrent weights are rounded to half precision (about 3 decimal digits),
-// so the comparison with the float64 reference allows 1e-2 relative and 3e-3 absolute error (or the
-// case's own looser tolerance times ten). CORE_CASES: f16 changes how each kernel loads its weights,
-// which every cell and kernel (step past 256 units) there reads.
-const f16Cases = coreCases().map((c) => ({ ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) }));
-describeCases('f16 weights', f16Cases, { precision: 'f16' }, gpu);
+// f16 weight storage, at its tolerance (withF16Tolerance). CORE_CASES: f16 changes how each kernel
+// loads its weights, which every cell and kernel (step past 256 units) there reads.
+describeCases('f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16' }, gpu);
 
 // Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
 // dispatch per time step, and both kernels with the shapes they take on a GPU (the step kernel with

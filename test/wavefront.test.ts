@@ -5,24 +5,20 @@
  * takes on CI's CPU-emulated adapter (one slice a unit) and on a GPU (reductions split over up to 4
  * slices), and with f16 weights.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  type Model, type Runtime, type SymbolicTensor, createRuntime, input, layers, model, sequential,
-} from '../src/index.js';
+import { describe, expect, test } from 'vitest';
+import { type Model, type SymbolicTensor, input, layers, model, sequential } from '../src/index.js';
 import { RecurrentLayer } from '../src/graph/recurrent.js';
 import { wavefrontShape } from '../src/kernels/recurrent.js';
 import { type PlanOptions, buildPlan, wavefrontPairs } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';
-import { failOnGpuErrors } from './support/error-scopes.js';
-import { CASE_TIMEOUT_MS, describeCases, onWebGpu, runsWavefront } from './support/variants.js';
+import { describeCases, runsWavefront, useWebGpuRuntime, wavefrontDispatches, withF16Tolerance } from './support/variants.js';
 
 const software: PlanOptions = { kernel: 'wavefront', softwareAdapter: true, maxThreads: 256 };
 const hardware: PlanOptions = { kernel: 'wavefront', softwareAdapter: false, maxThreads: 1024 };
 
 /** The wavefront dispatches of a plan of `m` at batch B (every input T steps). */
-function wavefrontDispatches(m: Model, B: number, options: PlanOptions, T = 7, masked = false): string[] {
-  const plan = buildPlan(m, B, m.inputs.map(() => T), masked, options);
-  return plan.dispatches.map((d) => d.program.name).filter((n) => n.includes('wavefront'));
+function plannedWavefronts(m: Model, B: number, options: PlanOptions, T = 7, masked = false): string[] {
+  return wavefrontDispatches(buildPlan(m, B, m.inputs.map(() => T), masked, options));
 }
 
 const stack = (first: object, second: object, F = 3) => sequential([
@@ -35,23 +31,23 @@ describe('which stacked pairs run as a wavefront', () => {
     for (const c of wavefrontCases()) {
       const { model: m, inputs } = c.build();
       const B = inputs[0]!.shape[0]!, T = inputs[0]!.shape[1]!;
-      for (const options of [software, hardware]) expect(wavefrontDispatches(m, B, options, T), c.name).toHaveLength(c.pairs);
+      for (const options of [software, hardware]) expect(plannedWavefronts(m, B, options, T), c.name).toHaveLength(c.pairs);
     }
   });
 
   test("only under kernel: 'wavefront', and never in a stream plan or a masked one", () => {
     const m = stack({}, {});
-    expect(wavefrontDispatches(m, 2, { ...hardware, kernel: 'auto' })).toHaveLength(0);
-    expect(wavefrontDispatches(m, 2, { ...hardware, kernel: 'sequence' })).toHaveLength(0);
-    expect(wavefrontDispatches(m, 2, { ...hardware, stream: true })).toHaveLength(0);
-    expect(wavefrontDispatches(m, 2, hardware, 7, true)).toHaveLength(0);
-    expect(wavefrontDispatches(m, 2, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=64 KS=4 f=sigmoid g=tanh h=tanh']);
+    expect(plannedWavefronts(m, 2, { ...hardware, kernel: 'auto' })).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, { ...hardware, kernel: 'sequence' })).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, { ...hardware, stream: true })).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, hardware, 7, true)).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=64 KS=4 f=sigmoid g=tanh h=tanh']);
   });
 
   test('pairs that do not qualify run layer by layer', () => {
     const none = (m: Model, why: string) => {
       expect(wavefrontPairs(m).size, why).toBe(0);
-      expect(wavefrontDispatches(m, 2, hardware), why).toHaveLength(0);
+      expect(plannedWavefronts(m, 2, hardware), why).toHaveLength(0);
     };
     none(stack({}, { goBackwards: true }), 'layer 2 backwards');
     none(stack({ goBackwards: true }, {}), 'layer 1 backwards');
@@ -97,13 +93,13 @@ describe('which stacked pairs run as a wavefront', () => {
       layers.lstm({ units: 256 }),
     ]);
     expect(wavefrontPairs(big).size).toBe(1);
-    expect(wavefrontDispatches(big, 64, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=256 KS=2 f=sigmoid g=tanh h=tanh']);
-    expect(wavefrontDispatches(stack({}, {}), 256, hardware)).toEqual(['lstm_wavefront f32 R=4 UL=64 KS=2 f=sigmoid g=tanh h=tanh']);
+    expect(plannedWavefronts(big, 64, hardware)).toEqual(['lstm_wavefront f32 R=1 UL=256 KS=2 f=sigmoid g=tanh h=tanh']);
+    expect(plannedWavefronts(stack({}, {}), 256, hardware)).toEqual(['lstm_wavefront f32 R=4 UL=64 KS=2 f=sigmoid g=tanh h=tanh']);
     // Compatibility mode's 128 threads: 129 + 383 units need 5 units a lane, so the pair runs layer by layer.
     const odd = stack({ units: 129 }, { units: 383 });
     expect(wavefrontPairs(odd).size).toBe(1);
-    expect(wavefrontDispatches(odd, 1, { ...hardware, maxThreads: 128 })).toHaveLength(0);
-    expect(wavefrontDispatches(odd, 1, hardware)).toHaveLength(1);
+    expect(plannedWavefronts(odd, 1, { ...hardware, maxThreads: 128 })).toHaveLength(0);
+    expect(plannedWavefronts(odd, 1, hardware)).toHaveLength(1);
   });
 
   test('the shape: a lane per unit of each layer, reduction slices within 512 threads and 12 KiB of partial sums', () => {
@@ -119,24 +115,9 @@ describe('which stacked pairs run as a wavefront', () => {
   });
 });
 
-let rt: Runtime;
-
-beforeAll(async () => {
-  rt = await createRuntime();
-}, CASE_TIMEOUT_MS);
-
-afterAll(() => {
-  rt?.dispose();
-});
-
-failOnGpuErrors(() => rt?.device);
-
-const gpu = () => onWebGpu(rt);
+const gpu = useWebGpuRuntime();
 
 describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu, runsWavefront);
 describeCases('wavefront kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront', adapterClass: 'hardware' }, gpu, runsWavefront);
-// f16 weights: the tolerance of the f16 suite in gpu-vs-cpu.test.ts.
-const f16Cases = wavefrontCases()
-  .filter((c) => /issue example|simpleRNN\(33|lstm\(5,|peepholes, clip/.test(c.name))
-  .map((c) => ({ ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) }));
+const f16Cases = wavefrontCases().filter((c) => /issue example|simpleRNN\(33|lstm\(5,|peepholes, clip/.test(c.name)).map(withF16Tolerance);
 describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefront);

@@ -105,7 +105,7 @@ export class GpuCompiledModel implements CompiledModel {
         }
         compiled.weights.set(layer, {
           w: compiled.upload(packed.w, `${layer.name} weights`),
-          u: packed.u ? compiled.upload(compiled.planOptions.precision === 'f16' ? toHalf(packed.u) : packed.u, `${layer.name} recurrent weights`) : null,
+          u: packed.u ? compiled.uploadRecurrent(packed.u, `${layer.name} recurrent weights`) : null,
         });
       }
       if (compiled.planOptions.kernel === 'wavefront') compiled.uploadWavefrontPairs();
@@ -157,10 +157,15 @@ export class GpuCompiledModel implements CompiledModel {
       const first = a.layer as RecurrentLayer, second = b.layer as RecurrentLayer;
       if (this.wavefront.get(first)?.has(second)) continue;
       const u = packWavefront(first, second);
-      const buffer = this.upload(this.planOptions.precision === 'f16' ? toHalf(u) : u, `${first.name}+${second.name} wavefront weights`);
+      const buffer = this.uploadRecurrent(u, `${first.name}+${second.name} wavefront weights`);
       if (!this.wavefront.has(first)) this.wavefront.set(first, new Map());
       this.wavefront.get(first)!.set(second, buffer);
     }
+  }
+
+  /** Recurrent weights, in the plan's storage precision (f16: packed halves). */
+  private uploadRecurrent(u: Float32Array, label: string): GPUBuffer {
+    return this.upload(this.planOptions.precision === 'f16' ? toHalf(u) : u, label);
   }
 
   private upload(data: Float32Array | Uint16Array, label: string): GPUBuffer {

@@ -109,13 +109,18 @@ function residentWinsOnCpu(shape: SequenceShape | null): boolean {
  * the layer does not fit in one workgroup, and for an LSTM with a projection (projSize), which runs as
  * the step kernel plus a projection per step.
  */
+/** Batch rows a GPU workgroup of the sequence and wavefront kernels takes: very large batches share weight loads. */
+function gpuRowsFor(B: number): number {
+  return B >= 256 ? 4 : B >= 64 ? 2 : 1;
+}
+
 export function chooseRecurrentKernel(
   cfg: RecurrentConfig, B: number, options: PlanOptions,
 ): { kind: 'step' } | { kind: 'sequence'; rows: number; shape: SequenceShape } {
   const choice = options.kernel ?? 'auto';
   const software = options.softwareAdapter ?? false;
   // One row per workgroup keeps the most workgroups busy; on a GPU very large batches share weight loads.
-  const rows = software ? 1 : B >= 256 ? 4 : B >= 64 ? 2 : 1;
+  const rows = software ? 1 : gpuRowsFor(B);
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, software, options.subgroupWidth ?? 0) : null;
   const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
   const wanted = choice === 'sequence' || choice === 'wavefront' || (choice === 'auto' && auto);
@@ -407,21 +412,27 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config;
     // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
-    const most = B >= 256 ? 4 : B >= 64 ? 2 : 1;
-    const fits = [4, 2, 1].filter((r) => r <= most)
-      .map((rows) => ({ rows, shape: wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false) }))
-      .find((f) => f.shape !== null);
-    if (!fits) return false;
-    const { rows, shape } = { rows: fits.rows, shape: fits.shape! };
+    const shapeFor = (rows: number) => wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
+    const rows = [4, 2, 1].find((r) => r <= gpuRowsFor(B) && shapeFor(r) !== null);
+    if (rows === undefined) return false;
     const x = homeOf(first.inputs[0]!);
     const T = x.T, GH = GATES[c1.cell] * c1.units;
     const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);
-    const mm = { T, B, K: l1.inputSize, N: GH, x, y: { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH }, hasBias: c1.useBias, act: actSpec('linear') };
-    emit(matmulProgram(mm.act, mm, mmTarget), [P(x.buf), { weights: l1, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm, mmTarget), matmulDispatch(mm, mmTarget));
+    project(l1, x, { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH });
     const y = outHome(second.outputs[0]!, `${l2.name} output`);
     const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
-    emit(wavefrontProgram(c1, rows, shape, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), [Math.ceil(B / rows), 1, 1]);
+    emit(wavefrontProgram(c1, rows, shapeFor(rows)!, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), sequenceDispatch(B, 1, rows));
     return true;
+  }
+
+  /**
+   * The input projection x W + b of every step of a recurrent layer (both directions of a bidirectional
+   * one side by side) into `p`, as one matmul.
+   */
+  function project(layer: RecurrentLayer | Bidirectional, x: Home, p: Home) {
+    const dirs = directionsOf(layer);
+    const mm = { T: x.T, B, K: dirs[0]!.inputSize, N: p.F, x, y: p, hasBias: dirs[0]!.config.useBias, act: actSpec('linear') };
+    emit(matmulProgram(mm.act, mm, mmTarget), [P(x.buf), { weights: layer, part: 'w' }, P(p.buf)], (v) => writeMatmulParams(v, mm, mmTarget), matmulDispatch(mm, mmTarget));
   }
 
   /** One recurrent node, or several packed (packPartner) that run as the directions of one layer. */
@@ -471,11 +482,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     }
     // One matmul for both directions of a layer; one per packed layer, each into its columns.
     if (!fused) group.forEach((member, d) => {
-      const xm = homeOf(member.inputs[0]!);
-      const cols = packed ? GH : N;
-      const pHome: Home = { buf: pBuf, base: packed ? d * GH : 0, sT: B * N, sB: N, T, F: cols };
-      const mm = { T, B, K: dirs[packed ? d : 0]!.inputSize, N: cols, x: xm, y: pHome, hasBias: cfg.useBias, act: actSpec('linear') };
-      emit(matmulProgram(mm.act, mm, mmTarget), [P(xm.buf), { weights: member.layer, part: 'w' }, P(pBuf)], (v) => writeMatmulParams(v, mm, mmTarget), matmulDispatch(mm, mmTarget));
+      const pHome: Home = { buf: pBuf, base: packed ? d * GH : 0, sT: B * N, sB: N, T, F: packed ? GH : N };
+      project(member.layer as RecurrentLayer | Bidirectional, homeOf(member.inputs[0]!), pHome);
     });
 
     // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;

@@ -2,11 +2,12 @@
  * The GPU-vs-reference suites every recurrent kernel variant runs (gpu-vs-cpu.test.ts,
  * gpu-vs-cpu-sequence.test.ts): every case of cases.ts, and the cases masked by predict lengths.
  */
-import { describe, expect, test } from 'vitest';
-import type { CompileOptions, Runtime } from '../../src/index.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CompileOptions, type Runtime, createRuntime } from '../../src/index.js';
 import { GpuCompiledModel } from '../../src/schedule/executor.js';
-import { buildPlan } from '../../src/schedule/plan.js';
+import { type Plan, buildPlan } from '../../src/schedule/plan.js';
 import { type GpuCase, allCases, lengthCases } from './cases.js';
+import { failOnGpuErrors } from './error-scopes.js';
 import { type CompiledCheck, assertCasePassed, runCase } from './run-case.js';
 
 /**
@@ -24,6 +25,30 @@ export const CASE_TIMEOUT_MS = 120_000;
 export function onWebGpu(rt: Runtime): Runtime {
   expect(rt.backend, `createRuntime() fell back to '${rt.backend}' (${rt.adapterInfo}); these tests need WebGPU`).toBe('webgpu');
   return rt;
+}
+
+/**
+ * The file's WebGPU runtime, created before its tests and disposed after them, each test inside the
+ * device's error scopes (failOnGpuErrors). The getter checks it is on WebGPU (onWebGpu).
+ */
+export function useWebGpuRuntime(): () => Runtime {
+  let rt: Runtime | undefined;
+  beforeAll(async () => {
+    rt = await createRuntime();
+  }, CASE_TIMEOUT_MS);
+  afterAll(() => {
+    rt?.dispose();
+  });
+  failOnGpuErrors(() => rt?.device);
+  return () => onWebGpu(rt!);
+}
+
+/**
+ * A case with the tolerance of f16 weight storage: weights rounded to half precision (about 3 decimal
+ * digits) allow 1e-2 relative and 3e-3 absolute error, or the case's own looser tolerance times ten.
+ */
+export function withF16Tolerance<C extends GpuCase>(c: C): C {
+  return { ...c, atol: Math.max(3e-3, c.atol * 10), rtol: Math.max(1e-2, c.rtol * 10) };
 }
 
 /**
@@ -62,5 +87,10 @@ export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, buil
   expect(run).toBeInstanceOf(GpuCompiledModel);
   const steps = built.inputs.map((t) => t.shape[1]!);
   const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, false, (run as GpuCompiledModel).planOptions);
-  expect(plan.dispatches.filter((d) => d.program.name.includes('wavefront'))).toHaveLength(c.pairs);
+  expect(wavefrontDispatches(plan)).toHaveLength(c.pairs);
 };
+
+/** The names of a plan's wavefront dispatches. */
+export function wavefrontDispatches(plan: Plan): string[] {
+  return plan.dispatches.map((d) => d.program.name).filter((n) => n.includes('wavefront'));
+}

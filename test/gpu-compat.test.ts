@@ -90,6 +90,14 @@ describe('Dawn OpenGL ES backend (compatibility), device passed to createRuntime
     }, TIMEOUT_MS);
   }
 
+  // The tiled step kernel (GPU shape): its 16 KiB buffer of staged h and partial sums at the limit.
+  for (const c of allCases().filter((k) => /^lstm H=130 T=7 B=5 F=2|^gru H=33 T=7 B=10/.test(k.name))) {
+    test(`${c.name}, kernel: 'tiled' (GPU shape)`, async () => {
+      expect(rt!.backend).toBe('webgpu');
+      assertCasePassed(await runCase(rt!, c, { kernel: 'tiled', adapterClass: 'hardware' }));
+    }, TIMEOUT_MS);
+  }
+
   test('runtime.dispose() leaves a caller-provided device alive', async () => {
     const own = await createRuntime({ device });
     const c = compatCases()[0]!;

@@ -24,16 +24,18 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
 // f16 weight storage, at its tolerance (withF16Tolerance). CORE_CASES: f16 changes how each kernel
 // loads its weights, which every cell and kernel (step past 256 units) there reads.
 describeCases('f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16' }, gpu);
+describeCases('tiled step kernel, f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16', kernel: 'tiled', adapterClass: 'hardware' }, gpu);
 
 // Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
 // dispatch per time step, and both kernels with the shapes they take on a GPU (the step kernel with
 // 16-32 units and up to 4 rows per workgroup, both with reductions split over several threads per
 // unit; the sequence kernel is recurrent_sequence.wgsl there), forced since CI's adapter is
-// CPU-emulated. The resident sequence kernel's suites are in gpu-vs-cpu-sequence.test.ts (a file of
+// CPU-emulated; and the tiled step kernel (recurrent_tiled.wgsl, forced for every batch). The resident sequence kernel's suites are in gpu-vs-cpu-sequence.test.ts (a file of
 // their own, so that the two run on separate cores: compiling pipelines takes most of their time).
 describeVariant('step kernel', { kernel: 'step' }, gpu);
 describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu);
 describeVariant('sequence kernel, GPU shape', { kernel: 'sequence', adapterClass: 'hardware' }, gpu);
+describeVariant('tiled step kernel, GPU shape', { kernel: 'tiled', adapterClass: 'hardware' }, gpu);
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { input, layers, model, sequential } from '../src/index.js';
 import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
-import { fusedInputFits, stepShape } from '../src/kernels/recurrent.js';
+import { fusedInputFits, stepShape, tiledShape } from '../src/kernels/recurrent.js';
 import { type PlanOptions, buildPlan, chooseRecurrentKernel } from '../src/schedule/plan.js';
 
 const lstm = (units: number) => layers.lstm({ units }).config;
@@ -15,9 +15,11 @@ const gpu = { softwareAdapter: false, maxThreads: 1024 };
 const cpu = { softwareAdapter: true, maxThreads: 256 };
 
 describe("kernel: 'auto'", () => {
-  test('a GPU runs hidden sizes up to 256 as one sequence dispatch, larger ones a dispatch per step', () => {
+  test('a GPU runs hidden sizes up to 128 as one sequence dispatch, up to 256 below batch 4; others a dispatch per step', () => {
     expect(chooseRecurrentKernel(lstm(128), 1, gpu).kind).toBe('sequence');
-    expect(chooseRecurrentKernel(lstm(256), 16, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(128), 64, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(256), 3, gpu).kind).toBe('sequence');
+    expect(chooseRecurrentKernel(lstm(256), 16, gpu).kind).toBe('step');
     expect(chooseRecurrentKernel(lstm(64), 32, gpu).kind).toBe('sequence');
     expect(chooseRecurrentKernel(gruBefore(128), 1, gpu).kind).toBe('sequence');
     expect(chooseRecurrentKernel(lstm(512), 1, gpu).kind).toBe('step');
@@ -83,6 +85,41 @@ describe('step kernel shape', () => {
     // A device limited to 128 threads (the compatibility-mode minimum) gets 128.
     const small = stepShape(lstm(128), 1, 1, false, 128);
     expect(small.units * small.slices).toBeLessThanOrEqual(128);
+  });
+});
+
+describe('tiled step kernel', () => {
+  /** The step dispatches of a one-layer model's plan, by program name. */
+  const stepKernels = (layer: ReturnType<typeof layers.lstm>, B: number, options: PlanOptions) => {
+    const m = sequential([layer]);
+    return [...new Set(buildPlan(m, B, [5], false, options).dispatches.map((d) => d.program.name).filter((n) => n.includes('step')))];
+  };
+  const shaped = { inputShape: [5, 3] as [number, number] };
+  test("a GPU runs batches of 4 or more of an LSTM or a reset-after GRU through it, unless 'step' is forced", () => {
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, gpu)).toEqual(['lstm_tiled_step f32 R=16 UW=16 KS=4 BK=256 f=sigmoid g=tanh h=tanh']);
+    expect(stepKernels(layers.gru({ units: 300, ...shaped }), 4, gpu)).toEqual(['gru_tiled_step f32 R=4 UW=4 KS=64 BK=512 f=sigmoid g=tanh h=tanh']);
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 3, gpu)[0]).toMatch(/^lstm_step /);
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, { ...gpu, kernel: 'step' })[0]).toMatch(/^lstm_step /);
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, cpu)[0]).toMatch(/^lstm_step /);
+    // Not a SimpleRNN, a GRU with the reset gate before the matmul, or an LSTM with a projection.
+    expect(stepKernels(layers.simpleRNN({ units: 512, ...shaped }), 64, gpu)[0]).toMatch(/^simpleRNN_step /);
+    expect(stepKernels(layers.gru({ units: 512, resetAfter: false, ...shaped }), 64, gpu)[0]).toMatch(/^gru_reset_before_step /);
+    // Forced, it runs any batch, on either adapter class.
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 1, { ...cpu, kernel: 'tiled' })).toEqual(['lstm_tiled_step f32 R=4 UW=8 KS=32 BK=512 f=sigmoid g=tanh h=tanh']);
+  });
+  test('shape: up to 16 rows, 16 units where 64 workgroups remain, at most 256 threads, partial sums within 1024 vec4s', () => {
+    for (const [H, B, D, threads] of [[512, 64, 1, 1024], [256, 16, 1, 1024], [64, 32, 2, 1024], [7, 5, 1, 1024], [1024, 256, 2, 128]] as const) {
+      const s = tiledShape(lstm(H), B, D, threads);
+      const quads = s.rows / 4;
+      expect(Number.isInteger(quads) && quads <= 4, `${H} ${B}`).toBe(true);
+      expect(s.units * quads * s.slices).toBeLessThanOrEqual(Math.min(256, threads));
+      expect(s.tiled!.chunk * quads).toBeLessThanOrEqual(1024);
+      // Every slice has inputs to reduce (4 or more, where the layer has them).
+      expect(s.slices === 1 || s.slices * 4 <= H).toBe(true);
+    }
+    expect(tiledShape(lstm(512), 64, 1, 1024)).toEqual({ rows: 16, units: 16, slices: 4, tiled: { chunk: 256 } });
+    expect(tiledShape(lstm(256), 16, 1, 1024)).toEqual({ rows: 16, units: 4, slices: 16, tiled: { chunk: 256 } });
+    expect(tiledShape(lstm(7), 5, 1, 1024)).toEqual({ rows: 8, units: 4, slices: 1, tiled: { chunk: 8 } });
   });
 });
 

@@ -4,6 +4,8 @@ import lstmProjectionWgsl from '../../shaders/lstm_projection.wgsl?raw';
 import residentWgsl from '../../shaders/recurrent_resident.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import stepWgsl from '../../shaders/recurrent_step.wgsl?raw';
+import stepFinishWgsl from '../../shaders/step_finish.wgsl?raw';
+import tiledWgsl from '../../shaders/recurrent_tiled.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
 import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
@@ -24,7 +26,8 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${stepWgsl}`);
+const stepCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}`);
+const tiledCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
 const residentCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${residentWgsl}`);
@@ -63,6 +66,11 @@ export interface StepShape {
   slices: number;
   /** Stage the rows' h in workgroup memory first (CPU-emulated adapters; needs slices = 1). */
   stage?: boolean;
+  /**
+   * The tiled kernel (recurrent_tiled.wgsl): rows is 4 * RG, and each chunk of `chunk` inputs of the
+   * rows' h is staged in workgroup memory.
+   */
+  tiled?: { chunk: number };
 }
 
 const pow2AtLeast = (n: number, cap: number) => {
@@ -86,6 +94,29 @@ export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: 
   return { rows, units, slices: Math.max(1, Math.floor(threads / units)) };
 }
 
+/** Whether the tiled step kernel runs a layer: an LSTM without a projection, or a GRU with the reset gate after the matmul. */
+export function tiledApplies(cfg: RecurrentConfig): boolean {
+  return GATES[cfg.cell] > 1 && cfg.projSize === null && !usesResetBeforeKernel(cfg);
+}
+
+/** Threads of a tiled workgroup: its partial sums, four vec4s a thread, fill the 1024-vec4 buffer. */
+const TILED_MAX_THREADS = 256;
+
+/**
+ * The tiled step kernel's shape (tiledApplies): up to 16 rows (4 quads) a workgroup, 16 units, or 8 or
+ * 4 where that leaves fewer than 64 workgroups for the GPU's cores, and the rest of up to 256 threads
+ * as slices of the reduction (no fewer than 4 inputs a slice).
+ */
+export function tiledShape(cfg: RecurrentConfig, B: number, D: number, maxThreads: number): StepShape {
+  const quads = Math.min(4, Math.ceil(B / 4));
+  const workgroups = (uw: number) => Math.ceil(cfg.units / uw) * Math.ceil(B / (4 * quads)) * D;
+  const units = [16, 8].find((uw) => workgroups(uw) >= 64) ?? 4;
+  const K = cfg.units;
+  let slices = Math.max(1, Math.floor(Math.min(TILED_MAX_THREADS, maxThreads) / (units * quads)));
+  while (slices > 1 && slices * 4 > K) slices /= 2;
+  return { rows: 4 * quads, units, slices, tiled: { chunk: Math.min(1024 / quads, pow2AtLeast(K, 1024)) } };
+}
+
 /** The fused step program for a layer's cell and activations. */
 export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, units: 64, slices: 1 }, precision: Precision = 'f32'): Program {
   const bindings = ['read', 'read', 'read_write', 'read_write', 'uniform'] as const;
@@ -101,6 +132,17 @@ export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, 
     };
   }
   const spec = cellSpec(cfg);
+  if (shape.tiled) {
+    const quads = shape.rows / 4;
+    return {
+      name: `${cfg.cell}_tiled_step ${precision} R=${shape.rows} UW=${shape.units} KS=${shape.slices} BK=${shape.tiled.chunk} ${spec.label}`,
+      cacheKey: `tiled:${spec.key}:${quads}:${shape.units}:${shape.slices}:${shape.tiled.chunk}:${precision}`,
+      code: tiledCode[precision],
+      constants: { ...spec.constants, UW: shape.units, RG: quads, KS: shape.slices, WGT: shape.units * quads * shape.slices, BK: shape.tiled.chunk },
+      bindings,
+      uniformSize: STEP_UNIFORM_SIZE,
+    };
+  }
   const proj = cfg.projSize !== null ? 1 : 0;
   const rows = shape.rows;
   const stage = shape.stage === true && shape.slices === 1;

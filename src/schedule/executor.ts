@@ -426,8 +426,8 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
 /** Validates compile()'s `kernel` option. */
 function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
-  if (value === 'auto' || value === 'step' || value === 'sequence' || value === 'wavefront') return value;
-  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'sequence' or 'wavefront', got ${JSON.stringify(value)}`);
+  if (value === 'auto' || value === 'step' || value === 'tiled' || value === 'sequence' || value === 'wavefront') return value;
+  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'tiled', 'sequence' or 'wavefront', got ${JSON.stringify(value)}`);
 }
 
 /** Validates compile()'s `fuseInput` option. */

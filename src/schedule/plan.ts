@@ -21,7 +21,7 @@ import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } f
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type Precision, writeSequenceParams, writeStepParams,
+  fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type StepShape, tiledApplies, tiledShape, type Precision, writeSequenceParams, writeStepParams,
   wavefrontFits, wavefrontProgram, wavefrontShape, writeWavefrontParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
@@ -79,20 +79,38 @@ export interface StateSlot {
 }
 
 /**
- * Which recurrent kernel runs a layer: one dispatch per step, or one for the whole sequence; or
+ * Which recurrent kernel runs a layer: one dispatch per step ('step'; 'tiled': the step kernel tiled
+ * for batches, recurrent_tiled.wgsl, where it applies), or one for the whole sequence; or
  * 'wavefront': stacked pairs (wavefrontPairs) as one dispatch for both layers, other layers as with
  * 'sequence'.
  */
-export type KernelChoice = 'auto' | 'step' | 'sequence' | 'wavefront';
+export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
 
 /**
- * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 (Dawn GL ES,
- * docs/BENCHMARKS-H100-KERNELS.md): with its reduction split over threads, the sequence kernel beats a
- * dispatch per step on configs a-d (hidden 64-256, batch 1-32); larger hidden sizes, which leave one
- * workgroup per sequence with too much work per step, keep the step kernel.
+ * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 and an H200
+ * (Dawn GL ES, docs/BENCHMARKS-H100-KERNELS.md): with its reduction split over threads, the sequence
+ * kernel beats a dispatch per step on configs a, c and d (hidden 64-128, batch 1-32). At hidden 256
+ * each of its workgroups streams 1 MiB of f32 weights a step: config b (batch 16) took 4.06 ms so and
+ * 3.16 ms with a dispatch per step (H200). Larger hidden sizes keep the step kernel.
  */
-function sequenceWinsOnGpu(cfg: RecurrentConfig): boolean {
-  return cfg.units <= 256;
+function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
+  return cfg.units <= 128 || (cfg.units <= 256 && B < TILED_MIN_BATCH);
+}
+
+/** The batch from which 'auto' runs the tiled step kernel on a GPU (tiledApplies): it fills quads of rows. */
+const TILED_MIN_BATCH = 4;
+
+/**
+ * The step kernel's shape for a layer: tiled (tiledShape) where it applies and 'tiled' is forced, or
+ * where 'auto' (and a forced 'sequence' that falls back) runs a batch of at least TILED_MIN_BATCH on a
+ * GPU; else stepShape.
+ */
+function stepShapeFor(cfg: RecurrentConfig, B: number, D: number, options: PlanOptions): StepShape {
+  const choice = options.kernel ?? 'auto';
+  const software = options.softwareAdapter ?? false;
+  const maxThreads = options.maxThreads ?? 128;
+  const tiled = tiledApplies(cfg) && (choice === 'tiled' || (choice !== 'step' && !software && B >= TILED_MIN_BATCH));
+  return tiled ? tiledShape(cfg, B, D, maxThreads) : stepShape(cfg, B, D, software, maxThreads);
 }
 
 /**
@@ -122,7 +140,7 @@ export function chooseRecurrentKernel(
   // One row per workgroup keeps the most workgroups busy; on a GPU very large batches share weight loads.
   const rows = software ? 1 : gpuRowsFor(B);
   const shape = cfg.projSize === null ? sequenceShape(cfg, rows, options.maxThreads ?? 128, software, options.subgroupWidth ?? 0) : null;
-  const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg);
+  const auto = software ? residentWinsOnCpu(shape) : sequenceWinsOnGpu(cfg, B);
   const wanted = choice === 'sequence' || choice === 'wavefront' || (choice === 'auto' && auto);
   // The resident kernel's workgroups share each weight load among up to 4 rows (residentRowsFor).
   return wanted && shape ? { kind: 'sequence', rows: shape.resident ? residentRowsFor(cfg, B) : rows, shape } : { kind: 'step' };
@@ -533,7 +551,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const shape = fused ? { ...kernel.shape, fusedInputs: F } : kernel.shape;
       emit(sequenceProgram(cfg, kernel.rows, shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     } else {
-      const shape = stepShape(cfg, B, D, options.softwareAdapter ?? false, options.maxThreads ?? 128);
+      const shape = stepShapeFor(cfg, B, D, options);
       const program = stepProgram(cfg, shape, options.precision);
       const workgroups = stepDispatch(cfg, B, D, shape);
       // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.

@@ -1,0 +1,45 @@
+// The epilogue for row b, unit j of direction d, given its recurrent sums a (every gate): activations,
+// state update, output.
+fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32) {
+  let H = st.H;
+  let K = st.K;
+  let di = st.dir[d];
+  let rowDB = d * st.B * H + b * H;
+  let masked = st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5;
+  // With PROJ, c stays and the projection kernel keeps h and writes the output.
+  if (PROJ && masked) { return; }
+  // Without PROJ, K = H: h and c rows line up.
+  let hOut = (1u - st.slotIn) * st.DBK + d * st.B * K + b * K;
+  let hPrev = S[hIn + b * K + j];
+  let y = di.yOff + b * st.ySB + j;
+  if (masked) {
+    // A masked step keeps the state and repeats the previous output (or writes zeros).
+    S[hOut + j] = hPrev;
+    if (st.seqOut != 0u) {
+      var carried = 0.0;
+      if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
+      Y[y] = carried;
+    }
+    return;
+  }
+  let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;
+  var h = 0.0;
+  if (CELL == 0u) {
+    h = activate(ACT_G, pre(P[pb] + a.x), st.aG, st.bG);
+  } else if (CELL == 1u) {
+    let cIdx = st.cBase + rowDB + j;
+    var peep = vec4<f32>(0.0);
+    if (PEEPHOLE) { peep = loadU(uBase + K * H + H + j); }
+    let hc = lstmCell(vec4<f32>(P[pb], P[pb + H], P[pb + 2u * H], P[pb + 3u * H]) + a, S[cIdx], peep);
+    h = hc.x;
+    S[cIdx] = hc.y;
+  } else {
+    h = gruCell(vec3<f32>(P[pb], P[pb + H], P[pb + 2u * H]), a, loadU(uBase + K * H + j), hPrev);
+  }
+  if (PROJ) {
+    S[st.mBase + rowDB + j] = h;
+  } else {
+    S[hOut + j] = h;
+    Y[y] = h;
+  }
+}

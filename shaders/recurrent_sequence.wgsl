@@ -47,12 +47,6 @@ fn hWrite(cur: u32, i: u32, v: f32) {
   hbuf[cur * CAP + i] = v;
 }
 
-// Element i of the current h buffer, or of r * h.
-fn hOrRh(cur: u32, fromRh: bool, i: u32) -> f32 {
-  if (fromRh) { return rh[i]; }
-  return hRead(cur, i);
-}
-
 // This slice's share of h . U[:, j] for R rows (inputs k = slice, slice + KS, ...), from the current
 // h buffer or from r * h (GRU reset-before's candidate).
 fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
@@ -72,24 +66,7 @@ fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<ve
     }
   } else {
     var k = slice;
-    // Eight independent weight loads per iteration, then their multiply-adds (then four, then one).
-    for (; k + 7u * KS < H; k += 8u * KS) {
-      let u0 = loadU(uBase + k * H + j);
-      let u1 = loadU(uBase + (k + KS) * H + j);
-      let u2 = loadU(uBase + (k + 2u * KS) * H + j);
-      let u3 = loadU(uBase + (k + 3u * KS) * H + j);
-      let u4 = loadU(uBase + (k + 4u * KS) * H + j);
-      let u5 = loadU(uBase + (k + 5u * KS) * H + j);
-      let u6 = loadU(uBase + (k + 6u * KS) * H + j);
-      let u7 = loadU(uBase + (k + 7u * KS) * H + j);
-      for (var r = 0u; r < R; r++) {
-        let i = r * H + k;
-        acc[r] += hOrRh(cur, fromRh, i) * u0 + hOrRh(cur, fromRh, i + KS) * u1
-          + hOrRh(cur, fromRh, i + 2u * KS) * u2 + hOrRh(cur, fromRh, i + 3u * KS) * u3
-          + hOrRh(cur, fromRh, i + 4u * KS) * u4 + hOrRh(cur, fromRh, i + 5u * KS) * u5
-          + hOrRh(cur, fromRh, i + 6u * KS) * u6 + hOrRh(cur, fromRh, i + 7u * KS) * u7;
-      }
-    }
+    // Four independent weight loads per iteration, then their multiply-adds.
     for (; k + 3u * KS < H; k += 4u * KS) {
       let u0 = loadU(uBase + k * H + j);
       let u1 = loadU(uBase + (k + KS) * H + j);

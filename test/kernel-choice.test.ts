@@ -95,10 +95,11 @@ describe('tiled step kernel', () => {
     return [...new Set(buildPlan(m, B, [5], false, options).dispatches.map((d) => d.program.name).filter((n) => n.includes('step')))];
   };
   const shaped = { inputShape: [5, 3] as [number, number] };
-  test("a GPU runs batches of 4 or more of an LSTM or a reset-after GRU through it, unless 'step' is forced", () => {
+  test("a GPU runs batches of 32 or more of an LSTM or a reset-after GRU through it, unless 'step' is forced", () => {
     expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, gpu)).toEqual(['lstm_tiled_step f32 R=16 UW=16 KS=4 BK=256 f=sigmoid g=tanh h=tanh']);
-    expect(stepKernels(layers.gru({ units: 300, ...shaped }), 4, gpu)).toEqual(['gru_tiled_step f32 R=4 UW=4 KS=64 BK=512 f=sigmoid g=tanh h=tanh']);
-    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 3, gpu)[0]).toMatch(/^lstm_step /);
+    expect(stepKernels(layers.gru({ units: 300, ...shaped }), 32, gpu)).toEqual(['gru_tiled_step f32 R=16 UW=8 KS=8 BK=256 f=sigmoid g=tanh h=tanh']);
+    expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 31, gpu)[0]).toMatch(/^lstm_step /);
+    expect(stepKernels(layers.lstm({ units: 256, ...shaped }), 16, gpu)[0]).toMatch(/^lstm_step /);
     expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, { ...gpu, kernel: 'step' })[0]).toMatch(/^lstm_step /);
     expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 64, cpu)[0]).toMatch(/^lstm_step /);
     // Not a SimpleRNN, a GRU with the reset gate before the matmul, or an LSTM with a projection.

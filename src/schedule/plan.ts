@@ -94,11 +94,18 @@ export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
  * 3.16 ms with a dispatch per step (H200). Larger hidden sizes keep the step kernel.
  */
 function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
-  return cfg.units <= 128 || (cfg.units <= 256 && B < TILED_MIN_BATCH);
+  return cfg.units <= 128 || (cfg.units <= 256 && B < SEQUENCE_MAX_BATCH_256);
 }
 
-/** The batch from which 'auto' runs the tiled step kernel on a GPU (tiledApplies): it fills quads of rows. */
-const TILED_MIN_BATCH = 4;
+/** The batch below which a GPU keeps the sequence kernel at hidden sizes 129-256 (sequenceWinsOnGpu). */
+const SEQUENCE_MAX_BATCH_256 = 4;
+
+/**
+ * The batch from which 'auto' runs the tiled step kernel on a GPU (tiledApplies). On an H200 it ran
+ * config f (hidden 512, batch 64) at 187 µs a step against the untiled kernel's 289, but config b
+ * (hidden 256, batch 16) at 5.3-12 ms against 3.2-3.4 (docs/BENCHMARKS-H100-KERNELS.md).
+ */
+const TILED_MIN_BATCH = 32;
 
 /**
  * The step kernel's shape for a layer: tiled (tiledShape) where it applies and 'tiled' is forced, or

@@ -4,11 +4,15 @@
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
 #   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
 #   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
-#                                              # BENCH_WAVEFRONT=0 the wavefront kernel's run on a and b)
-# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, at most
-# about 9.3 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs can not crowd them out.
+#                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_WAVEFRONT=1
+#                                              # adds the wavefront kernel's run on a and b)
+# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 70-80 s
+# on an H200, at most about 9.5 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs
+# can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
-# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, wavefront/ours.jsonl. Back here: npm run bench -- --import-gpu <that folder>.
+# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/ours.jsonl (and wavefront/ours.jsonl), then
+# all of it as gpu-results.tgz: the device tool returns at most 8 files, so run it with OUT=/tmp/gpu and
+# copy that one file to the tool's $OUT. Back here: npm run bench -- --import-gpu <the folder, unpacked>.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-bench/results/tmp/gpu}
@@ -31,9 +35,20 @@ timeout 150 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$CON
 echo "exit $?" >> "$OUT/ours.log"
 progress "$OUT/ours.log"
 
-# The wavefront kernel (kernel: 'wavefront', opt-in until measured here) on the stacked configs, same
-# call: into a folder of its own, which --import-gpu leaves out (its records would be webgpu-rnn's too).
-if [ "${BENCH_WAVEFRONT:-1}" != 0 ]; then
+# The fixed cost of a pass (upload, submit, read back, and each kernel's set-up): the issue's configs at
+# sequence length 1, into a folder of its own, which --import-gpu leaves out.
+if [ "${BENCH_FLOOR:-1}" != 0 ]; then
+  stamp "webgpu-rnn at sequence length 1 (a-d)"
+  mkdir -p "$OUT/floor"
+  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs a,b,c,d --runners webgpu-rnn --seq 1 \
+    --budget 1 --json --out "$OUT/floor/ours.jsonl" > /dev/null 2> "$OUT/floor/ours.log"
+  echo "exit $?" >> "$OUT/floor/ours.log"
+  progress "$OUT/floor/ours.log"
+fi
+
+# The wavefront kernel (kernel: 'wavefront', which lost on an H200: docs/BENCHMARKS-H100-KERNELS.md) on
+# the stacked configs, on request: into a folder of its own, which --import-gpu leaves out.
+if [ "${BENCH_WAVEFRONT:-0}" != 0 ]; then
   stamp "webgpu-rnn, wavefront kernel (a, b)"
   mkdir -p "$OUT/wavefront"
   timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs a,b,a-f16,b-f16 --runners webgpu-rnn \
@@ -66,4 +81,5 @@ fi
 stamp "report"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
 cat "$OUT/report.md"
+tar czf "$OUT/gpu-results.tgz.part" -C "$OUT" --exclude=gpu-results.tgz --exclude=gpu-results.tgz.part . && mv "$OUT/gpu-results.tgz.part" "$OUT/gpu-results.tgz"
 stamp "done"

@@ -49,13 +49,21 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var k0 = 0u; k0 < K; k0 += BK) {
     let n = min(BK, K - k0);
     workgroupBarrier();
-    // Consecutive threads read consecutive inputs of one row; rows past B stage zeros.
-    for (var e = lid.x; e < 4u * RG * BK; e += WGT) {
+    // One thread writes each quad whole (a write to one component may touch the whole vec4);
+    // consecutive threads read consecutive inputs of the same rows. Rows past B stage zeros.
+    for (var e = lid.x; e < RG * BK; e += WGT) {
       let k = e % BK;
-      let row = e / BK;
-      var v = 0.0;
-      if (k < n && b0 + row < st.B) { v = S[hIn + (b0 + row) * K + k0 + k]; }
-      buf[k * RG + row / 4u][row % 4u] = v;
+      let q = e / BK;
+      let b = b0 + 4u * q;
+      let hk = hIn + k0 + k;
+      var v = vec4<f32>(0.0);
+      if (k < n) {
+        if (b < st.B) { v.x = S[hk + b * K]; }
+        if (b + 1u < st.B) { v.y = S[hk + (b + 1u) * K]; }
+        if (b + 2u < st.B) { v.z = S[hk + (b + 2u) * K]; }
+        if (b + 3u < st.B) { v.w = S[hk + (b + 3u) * K]; }
+      }
+      buf[k * RG + q] = v;
     }
     workgroupBarrier();
     let w = uBase + k0 * H + j;

@@ -13,7 +13,7 @@ import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { type GpuCase, allCases, browserCases, wavefrontCases } from './support/cases.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
-import { runsWavefront } from './support/variants.js';
+import { runsTiled, runsWavefront } from './support/variants.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -94,7 +94,7 @@ describe('Dawn OpenGL ES backend (compatibility), device passed to createRuntime
   for (const c of allCases().filter((k) => /^lstm H=130 T=7 B=5 F=2|^gru H=33 T=7 B=10/.test(k.name))) {
     test(`${c.name}, kernel: 'tiled' (GPU shape)`, async () => {
       expect(rt!.backend).toBe('webgpu');
-      assertCasePassed(await runCase(rt!, c, { kernel: 'tiled', adapterClass: 'hardware' }));
+      assertCasePassed(await runCase(rt!, c, { kernel: 'tiled', adapterClass: 'hardware' }, runsTiled));
     }, TIMEOUT_MS);
   }
 

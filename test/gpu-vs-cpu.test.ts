@@ -10,7 +10,7 @@ import { type GpuCase, allCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
-import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, useWebGpuRuntime, withF16Tolerance } from './support/variants.js';
+import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, runsTiled, useWebGpuRuntime, withF16Tolerance } from './support/variants.js';
 
 /** Every GPU test starts here. */
 const gpu = useWebGpuRuntime();
@@ -24,7 +24,7 @@ test('createRuntime() gives a WebGPU runtime with a device', () => {
 // f16 weight storage, at its tolerance (withF16Tolerance). CORE_CASES: f16 changes how each kernel
 // loads its weights, which every cell and kernel (step past 256 units) there reads.
 describeCases('f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16' }, gpu);
-describeCases('tiled step kernel, f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16', kernel: 'tiled', adapterClass: 'hardware' }, gpu);
+describeCases('tiled step kernel, f16 weights', coreCases().map(withF16Tolerance), { precision: 'f16', kernel: 'tiled', adapterClass: 'hardware' }, gpu, () => runsTiled);
 
 // Every case runs under each recurrent kernel variant (test/support/variants.ts): here one fused
 // dispatch per time step, and both kernels with the shapes they take on a GPU (the step kernel with
@@ -35,7 +35,7 @@ describeCases('tiled step kernel, f16 weights', coreCases().map(withF16Tolerance
 describeVariant('step kernel', { kernel: 'step' }, gpu);
 describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu);
 describeVariant('sequence kernel, GPU shape', { kernel: 'sequence', adapterClass: 'hardware' }, gpu);
-describeVariant('tiled step kernel, GPU shape', { kernel: 'tiled', adapterClass: 'hardware' }, gpu);
+describeVariant('tiled step kernel, GPU shape', { kernel: 'tiled', adapterClass: 'hardware' }, gpu, runsTiled);
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

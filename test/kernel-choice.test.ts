@@ -109,14 +109,21 @@ describe('tiled step kernel', () => {
     expect(stepKernels(layers.lstm({ units: 512, ...shaped }), 1, { ...cpu, kernel: 'tiled' })).toEqual(['lstm_tiled_step f32 R=4 UW=8 KS=32 BK=512 f=sigmoid g=tanh h=tanh']);
   });
   test('shape: up to 16 rows, 16 units where 64 workgroups remain, at most 256 threads, partial sums within 1024 vec4s', () => {
-    for (const [H, B, D, threads] of [[512, 64, 1, 1024], [256, 16, 1, 1024], [64, 32, 2, 1024], [7, 5, 1, 1024], [1024, 256, 2, 128]] as const) {
+    const shapes: [number, number, number, number][] = [[512, 64, 1, 1024], [256, 16, 1, 1024], [64, 32, 2, 1024], [7, 5, 1, 1024], [1024, 256, 2, 128], [300, 10, 1, 1024]];
+    // Batches of 9-12 (three quads of rows rounded up to four) at tiny to large hidden sizes.
+    for (const H of [1, 3, 5, 20, 300]) for (const B of [9, 10, 11, 12]) shapes.push([H, B, 1, 1024], [H, B, 2, 128]);
+    const pow2 = (n: number) => Number.isInteger(Math.log2(n));
+    for (const [H, B, D, threads] of shapes) {
       const s = tiledShape(lstm(H), B, D, threads);
       const quads = s.rows / 4;
-      expect(Number.isInteger(quads) && quads <= 4, `${H} ${B}`).toBe(true);
-      expect(s.units * quads * s.slices).toBeLessThanOrEqual(Math.min(256, threads));
-      expect(s.tiled!.chunk * quads).toBeLessThanOrEqual(1024);
+      const why = `H=${H} B=${B} D=${D} threads=${threads}: ${JSON.stringify(s)}`;
+      // Whole powers of two: the kernel's thread count (WGT) is exactly units * quads * slices.
+      expect([quads, s.units, s.slices, s.tiled!.chunk].every(pow2), why).toBe(true);
+      expect(quads <= 4 && 4 * quads >= Math.min(B, 16), why).toBe(true);
+      expect(s.units * quads * s.slices, why).toBeLessThanOrEqual(Math.min(256, threads));
+      expect(s.tiled!.chunk * quads, why).toBeLessThanOrEqual(1024);
       // Every slice has inputs to reduce (4 or more, where the layer has them).
-      expect(s.slices === 1 || s.slices * 4 <= H).toBe(true);
+      expect(s.slices === 1 || s.slices * 4 <= H, why).toBe(true);
     }
     expect(tiledShape(lstm(512), 64, 1, 1024)).toEqual({ rows: 16, units: 16, slices: 4, tiled: { chunk: 256 } });
     expect(tiledShape(lstm(256), 16, 1, 1024)).toEqual({ rows: 16, units: 4, slices: 16, tiled: { chunk: 256 } });

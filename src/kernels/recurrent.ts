@@ -102,17 +102,21 @@ export function tiledApplies(cfg: RecurrentConfig): boolean {
 /** Threads of a tiled workgroup: its partial sums, four vec4s a thread, fill the 1024-vec4 buffer. */
 const TILED_MAX_THREADS = 256;
 
+/** The largest power of two at most n (n >= 1). */
+const pow2AtMost = (n: number) => 2 ** Math.floor(Math.log2(n));
+
 /**
- * The tiled step kernel's shape (tiledApplies): up to 16 rows (4 quads) a workgroup, 16 units, or 8 or
- * 4 where that leaves fewer than 64 workgroups for the GPU's cores, and the rest of up to 256 threads
- * as slices of the reduction (no fewer than 4 inputs a slice).
+ * The tiled step kernel's shape (tiledApplies): 1, 2 or 4 quads of rows a workgroup (up to 16 rows),
+ * 16 units, or 8 or 4 where that leaves fewer than 64 workgroups for the GPU's cores, and the rest of up
+ * to 256 threads as slices of the reduction (no fewer than 4 inputs a slice). Every count is a power of
+ * two, so the threads are exactly units * quads * slices and the chunk fills the buffer.
  */
 export function tiledShape(cfg: RecurrentConfig, B: number, D: number, maxThreads: number): StepShape {
-  const quads = Math.min(4, Math.ceil(B / 4));
+  const quads = pow2AtLeast(Math.ceil(B / 4), 4);
   const workgroups = (uw: number) => Math.ceil(cfg.units / uw) * Math.ceil(B / (4 * quads)) * D;
   const units = [16, 8].find((uw) => workgroups(uw) >= 64) ?? 4;
   const K = cfg.units;
-  let slices = Math.max(1, Math.floor(Math.min(TILED_MAX_THREADS, maxThreads) / (units * quads)));
+  let slices = pow2AtMost(Math.max(1, Math.min(TILED_MAX_THREADS, maxThreads) / (units * quads)));
   while (slices > 1 && slices * 4 > K) slices /= 2;
   return { rows: 4 * quads, units, slices, tiled: { chunk: Math.min(1024 / quads, pow2AtLeast(K, 1024)) } };
 }

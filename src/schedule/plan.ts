@@ -90,8 +90,8 @@ export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
  * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 and an H200
  * (Dawn GL ES, docs/BENCHMARKS-H100-KERNELS.md): with its reduction split over threads, the sequence
  * kernel beats a dispatch per step on configs a, c and d (hidden 64-128, batch 1-32). At hidden 256
- * each of its workgroups streams 1 MiB of f32 weights a step: config b (batch 16) took 4.06 ms so and
- * 3.16 ms with a dispatch per step (H200). Larger hidden sizes keep the step kernel.
+ * each of its workgroups streams 1 MiB of f32 weights a step: config b (batch 16) took 4.0-4.1 ms that
+ * way (once 12.6) and 3.1-4.2 ms with a dispatch per step (H200). Larger hidden sizes keep the step kernel.
  */
 function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
   return cfg.units <= 128 || (cfg.units <= 256 && B < SEQUENCE_MAX_BATCH_256);
@@ -102,8 +102,9 @@ const SEQUENCE_MAX_BATCH_256 = 4;
 
 /**
  * The batch from which 'auto' runs the tiled step kernel on a GPU (tiledApplies). On an H200 it ran
- * config f (hidden 512, batch 64) at 187 µs a step against the untiled kernel's 289, but config b
- * (hidden 256, batch 16) at 5.3-12 ms against 3.2-3.4 (docs/BENCHMARKS-H100-KERNELS.md).
+ * config f (hidden 512, batch 64) at 137-219 µs a step against the untiled kernel's 151-289 (three
+ * calls), but config b (hidden 256, batch 16) at 4.7-15 ms against 3.1-4.2
+ * (docs/BENCHMARKS-H100-KERNELS.md).
  */
 const TILED_MIN_BATCH = 32;
 

@@ -72,10 +72,13 @@ export function coreCases(): GpuCase[] {
   return allCases().filter((c) => CORE_CASES.test(c.name));
 }
 
-/** Registers a variant's two suites: every case, and every masked case, compiled with `options`. */
-export function describeVariant(label: string, options: CompileOptions, runtime: () => Runtime): void {
-  describeCases(label, allCases(), options, runtime);
-  describeCases(`masked by predict lengths, ${label}`, lengthCases(), options, runtime);
+/**
+ * Registers a variant's two suites: every case, and every masked case, compiled with `options`;
+ * `check` (if any) sees each compiled model first.
+ */
+export function describeVariant(label: string, options: CompileOptions, runtime: () => Runtime, check?: CompiledCheck): void {
+  describeCases(label, allCases(), options, runtime, check && (() => check));
+  describeCases(`masked by predict lengths, ${label}`, lengthCases(), options, runtime, check && (() => check));
 }
 
 /**
@@ -88,6 +91,19 @@ export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, buil
   const steps = built.inputs.map((t) => t.shape[1]!);
   const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, false, (run as GpuCompiledModel).planOptions);
   expect(wavefrontDispatches(plan)).toHaveLength(c.pairs);
+};
+
+/**
+ * That a model compiled with kernel: 'tiled' really runs the tiled step kernel: its plan (built with
+ * the options and device limits it compiled with) runs no sequence or wavefront kernel and no untiled
+ * step kernel of an LSTM without a projection or a GRU with the reset gate after the matmul.
+ */
+export const runsTiled: CompiledCheck = (run, built) => {
+  expect(run).toBeInstanceOf(GpuCompiledModel);
+  const steps = built.inputs.map((t) => t.shape[1]!);
+  const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, built.lengths !== undefined, (run as GpuCompiledModel).planOptions);
+  const names = plan.dispatches.map((d) => d.program.name);
+  expect(names.filter((n) => /_(sequence|resident|wavefront) /.test(n) || (/^(lstm|gru)_step /.test(n) && !n.endsWith(' proj')))).toEqual([]);
 };
 
 /** The names of a plan's wavefront dispatches. */

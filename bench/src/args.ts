@@ -33,7 +33,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   npm run bench -- --src head ...     benchmark the committed src/ and shaders/ (HEAD), not the working tree
   node bench/dist/cli.js [flags]      the bundled CLI (GPU machine: bash bench/gpu/run.sh)
 
-  --configs a,b,...   configs by name, or groups: all (default; issue in --browser), f32, f16, issue (a-d), big (e, f)
+  --configs a,b,...   configs by name, or groups: all (default; issue in --browser), f32, f16, issue (a-d), big (e, f, e-x4, f-x4)
   --runners x,y       webgpu-rnn, tfjs-webgpu, tfjs-wasm, tfjs-cpu, ort-cpu (default: all of this mode)
   --runs N            at most N timed passes per runner and config (default 20)
   --min-runs N        at least N timed passes, even past the budget (default 3)
@@ -61,7 +61,7 @@ const GROUPS: Record<string, (name: string) => boolean> = {
   f32: (n) => !n.endsWith('-f16'),
   f16: (n) => n.endsWith('-f16'),
   issue: (n) => ['a', 'b', 'c', 'd'].includes(n),
-  big: (n) => ['e', 'f'].includes(n),
+  big: (n) => ['e', 'f', 'e-x4', 'f-x4'].includes(n),
 };
 
 /** Expands config names and groups against the registered names, keeping registry order. */

@@ -140,3 +140,17 @@ const base: BenchConfig[] = [
 
 for (const c of base) registerConfig(c);
 for (const c of base) registerConfig(f16(c));
+
+// e and f with a 4-wide input: the same recurrences, with input projections 256x (e) and 128x (f)
+// smaller. Timed next to e and f (on the GPU machine, with cuDNN), the difference is what the
+// projection of every step's input, one matmul before the recurrence, costs there.
+for (const c of base.filter((b) => b.name === 'e' || b.name === 'f')) {
+  registerConfig({
+    ...c,
+    name: `${c.name}-x4`,
+    title: `${c.title.replace(/, in \d+,/, ', in 4,')}: ${c.name} with a 4-wide input`,
+    spec: { ...c.spec, branches: c.spec.branches.map((b) => ({ ...b, features: 4 })) },
+    cudnn: { spec: c.cudnn!.spec.replace(/^lstm:1:\d+:/, 'lstm:1:4:') },
+    targets: undefined,
+  });
+}

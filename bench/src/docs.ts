@@ -73,8 +73,9 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
 ## Method
 
 - **Configs** (\`bench/src/configs.ts\`): a-d of issue 4, e and f (the H100 per layer-step configs), and an
-  f16 twin of each. On a software adapter (lavapipe, SwiftShader) e and f run at a short sequence length,
-  which the tables say; \`--full\` runs them whole.
+  f16 twin of each; e-x4 and f-x4 are e and f with a 4-wide input (the same recurrence, next to no
+  input projection: the difference shows what the projection costs). On a software adapter (lavapipe,
+  SwiftShader) e and f run at a short sequence length, which the tables say; \`--full\` runs them whole.
 - **Same model everywhere**: one library-neutral description per config and one set of seeded weights
   and inputs (\`bench/src/data.ts\`), given to every runner: webgpu-rnn's API, tfjs-layers
   (\`tf.layers.lstm\` / \`gru\` with \`recurrentActivation: 'sigmoid'\`), and an ONNX graph built in memory

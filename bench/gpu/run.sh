@@ -4,13 +4,14 @@
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
 #   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
 #   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
-#                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_WAVEFRONT=1
-#                                              # adds the wavefront kernel's run on a and b)
+#                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
+#                                              # forced kernels, BENCH_WAVEFRONT=1 adds the wavefront kernel)
 # Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 70-80 s
-# on an H200, at most about 9.5 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs
+# on an H200 before the floor and forced-kernel steps were added (about a minute more), at most about
+# 10 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs
 # can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
-# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/ours.jsonl (and wavefront/ours.jsonl), then
+# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/, variants/ (and wavefront/), then
 # all of it as gpu-results.tgz: the device tool returns at most 8 files, so run it with OUT=/tmp/gpu and
 # copy that one file to the tool's $OUT. Back here: npm run bench -- --import-gpu <the folder, unpacked>.
 set -uo pipefail
@@ -44,6 +45,21 @@ if [ "${BENCH_FLOOR:-1}" != 0 ]; then
     --budget 1 --json --out "$OUT/floor/ours.jsonl" > /dev/null 2> "$OUT/floor/ours.log"
   echo "exit $?" >> "$OUT/floor/ours.log"
   progress "$OUT/floor/ours.log"
+fi
+
+# Forced kernels where 'auto' chose on thin margins (docs/BENCHMARKS-H100-KERNELS.md), alternated
+# twice, one file each (variants/CONFIG-KERNEL-ROUND.jsonl), while the call is young enough.
+if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
+  stamp "forced kernels on b, d and f, alternated twice"
+  mkdir -p "$OUT/variants"
+  for round in 1 2; do
+    for v in b:step b:tiled b:sequence d:sequence d:tiled f:step f:tiled; do
+      [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
+      timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
+        --ours-options "{\"kernel\":\"${v##*:}\"}" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"
+    done
+  done
+  progress "$OUT/variants/variants.log"
 fi
 
 # The wavefront kernel (kernel: 'wavefront', which lost on an H200: docs/BENCHMARKS-H100-KERNELS.md) on

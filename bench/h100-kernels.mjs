@@ -138,7 +138,9 @@ ${table.join('\n')}
   sequence kernel at hidden 256 only below batch 4.
 - **The tiled step kernel** (\`kernel: 'tiled'\`, recurrent_tiled.wgsl: h staged in workgroup memory, four
   rows a thread) is at best a modest gain: f ${cell('f', 'tiled')} µs a step against ${cell('f', 'step')} untiled;
-  on b it lost in every call. \`auto\` tiles batches of 32 or more. Its shape sweep (call 2) gave f
+  on b it lost in every call. \`auto\` tiles batches of 32 or more. (This was the kernel of d4d5f9f and
+  2e66745; review then made it stage whole quads of rows instead of single components, 59fc401, not
+  measured here yet.) Its shape sweep (call 2) gave f
   ${range(sweep(2, 'f-', 'f'))} µs over 7 other shapes, b ${range(sweep(2, 'b-', 'b'))} ms over 6, d ${range(sweep(2, 'd-', 'd'))} ms over 4.
 - **Step-kernel shapes** (call 1, untiled): e ${range(sweep(1, 'e-', 'e'))} µs over 8 shapes (the default
   ${def(1, 'e', 'e-1,16,16')}), f ${range(sweep(1, 'f-', 'f'))} µs over 8 (default ${def(1, 'f', 'f-4,16,16')}), b ${range(sweep(1, 'b-', 'b'))} ms over 8

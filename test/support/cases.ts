@@ -545,6 +545,9 @@ function residentRowCases(): TaggedCase[] {
     ...CELLS.map((cell) => makeCase(`${cell} H=33 T=7 B=10 F=3 returnSequences`, single(cell, 33, 7, 3, { returnSequences: true }), { batch: 10 })),
     makeCase('lstm H=130 T=7 B=5 F=2 last output', single('lstm', 130, 7, 2), { batch: 5 }),
     makeCase('gru H=200 T=7 B=6 F=2 goBackwards last output', single('gru', 200, 7, 2, { goBackwards: true }), { batch: 6 }),
+    // Three quads of rows for the tiled step kernel (rounded up to four; with three, its slices had
+    // been fractional and a 3-unit LSTM hung).
+    makeCase('lstm H=3 T=5 B=11 F=2 returnSequences', single('lstm', 3, 5, 2, { returnSequences: true }), { batch: 11 }),
   ];
 }
 

@@ -3,8 +3,10 @@
 // Run: node bench/h100-kernels.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 
+/** The JSON lines of result file `f` in folder `dir`. */
+const readLines = (dir, f) => readFileSync(new URL(f, dir), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const dir = new URL('./results/h100/', import.meta.url);
-const lines = (f) => readFileSync(new URL(f, dir), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = (f) => readLines(dir, f);
 const run1 = lines('run1-ours-and-tfjs.jsonl');
 const step = lines('run2-kernel-step.jsonl');
 const seq = lines('run2-kernel-sequence.jsonl');
@@ -14,38 +16,41 @@ const cudnn = [...lines('cudnn-fp32.jsonl'), ...lines('cudnn-fp16.jsonl')];
 const configs = [...new Set(step.map((r) => r.config))];
 const fmt = (v) => (v === undefined ? '' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const find = (rows, config, runner) => rows.find((r) => r.config === config && r.runner === runner);
-// cudnn_rnn.py lines carry the shape, not the config name: match on the shape of our record.
-const cudnnFor = (r) => {
-  const dtype = r.precision === 'f16' ? 'fp16' : 'fp32';
-  const hits = cudnn.filter((c) => c.dtype === dtype && c.hidden === r.hidden && c.batch === r.batch && c.seq === r.seq_full);
-  return hits;
-};
 const shapes = {
   a: { hidden: 128, batch: 1, seq_full: 256 }, b: { hidden: 256, batch: 16, seq_full: 128 }, c: { hidden: 128, batch: 1, seq_full: 256 },
   d: { hidden: 64, batch: 32, seq_full: 128 }, e: { hidden: 1024, batch: 1, seq_full: 512 }, f: { hidden: 512, batch: 64, seq_full: 256 },
 };
-const cudnnEager = (c) => {
-  const cu = cudnnFor({ ...shapes[c], precision: 'f32' }).find((x) => (c === 'c' ? x.cell === 'gru' : x.cell === 'lstm'));
-  return c === 'd' ? 2 * cu.eager_ms : cu.eager_ms;
+const perStepOf = (c) => ['e', 'f'].includes(c.replace('-f16', ''));
+/**
+ * cuDNN's `key` ('eager' or 'graph') figure for a config from `list` (cudnn_rnn.py lines, which carry
+ * the shape, not the config name): per layer-step for e and f, else the pass (d: two branches).
+ */
+const cudnnValue = (list, config, key) => {
+  const base = config.replace('-f16', '');
+  const dtype = config.endsWith('-f16') ? 'fp16' : 'fp32';
+  const sh = shapes[base];
+  const cu = list.find((x) => x.dtype === dtype && x.hidden === sh.hidden && x.batch === sh.batch && x.seq === sh.seq_full && x.cell === (base === 'c' ? 'gru' : 'lstm'));
+  if (!cu) return undefined;
+  if (perStepOf(config)) return cu[`${key}_us_per_layer_step`];
+  return base === 'd' ? 2 * cu[`${key}_ms`] : cu[`${key}_ms`];
 };
+const cudnnEager = (c) => cudnnValue(cudnn, c, 'eager');
 /** What 'auto' runs now: the split sequence kernel (run 3) where it ran, else the split step kernel (run 2). */
 const best = (c) => find(seq2, c, 'webgpu-rnn')?.median_ms ?? find(step, c, 'webgpu-rnn').median_ms;
 const rows = configs.map((config) => {
-  const base = config.replace('-f16', '');
   const s = find(step, config, 'webgpu-rnn'), q = find(seq, config, 'webgpu-rnn'), q2 = find(seq2, config, 'webgpu-rnn');
   const old = find(run1, config, 'webgpu-rnn'), tf = find(run1, config, 'tfjs-webgpu');
-  const cu = cudnnFor({ ...shapes[base], precision: s.precision }).find((c) => (base === 'c' ? c.cell === 'gru' : c.cell === 'lstm'));
-  const perStep = ['e', 'f'].includes(base);
+  const perStep = perStepOf(config);
   const v = (r) => (r ? (perStep ? r.us_per_layer_step : r.median_ms) : undefined);
-  const cuV = cu ? (perStep ? cu.eager_us_per_layer_step : base === 'd' ? 2 * cu.eager_ms : cu.eager_ms) : undefined;
-  const cuG = cu ? (perStep ? cu.graph_us_per_layer_step : base === 'd' ? 2 * cu.graph_ms : cu.graph_ms) : undefined;
+  const cuV = cudnnValue(cudnn, config, 'eager');
+  const cuG = cudnnValue(cudnn, config, 'graph');
   return `| ${config} | ${perStep ? 'µs / layer-step' : 'ms / pass'} | ${fmt(v(old))} | ${fmt(v(s))} | ${fmt(v(q))} | ${fmt(v(q2))} | ${fmt(v(tf))} | ${fmt(cuV)} | ${fmt(cuG)} |`;
 });
 
 // The H200 calls of 2026-11-27 (bench/results/h200/): what each record ran, from its file, its variant
 // name (the folder bench/gpu/run.sh's extra steps wrote it to) and the commit's 'auto' choice.
 const h200dir = new URL('./results/h200/', import.meta.url);
-const h200lines = (f) => readFileSync(new URL(f, h200dir), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const h200lines = (f) => readLines(h200dir, f);
 /** 'auto' per commit, by config: e0c7d16 (calls 1, 2), d4d5f9f (tiled from batch 4), 2e66745 (tiled from batch 32). */
 const autoKernel = {
   e0c7d16: { a: 'sequence', b: 'sequence', c: 'sequence', d: 'sequence', e: 'step', f: 'step' },
@@ -66,17 +71,8 @@ const h200 = ['call1-auto', 'call1-wavefront', 'call1-variants', 'call2-auto', '
   .flatMap((f) => h200lines(`${f}.jsonl`).map((r) => ({ ...r, file: f, call: Number(f[4]) })));
 const h200cudnn = [...h200lines('call3-cudnn-fp32.jsonl'), ...h200lines('call3-cudnn-fp16.jsonl')];
 const h200tfjs = h200lines('call3-tfjs.jsonl');
-const perStepOf = (c) => ['e', 'f'].includes(c.replace('-f16', ''));
 const valueOf = (r) => (perStepOf(r.config) ? r.us_per_layer_step : r.median_ms);
-const h200cu = (config, key) => {
-  const base = config.replace('-f16', '');
-  const dtype = config.endsWith('-f16') ? 'fp16' : 'fp32';
-  const sh = shapes[base];
-  const cu = h200cudnn.find((x) => x.dtype === dtype && x.hidden === sh.hidden && x.batch === sh.batch && x.seq === sh.seq_full && x.cell === (base === 'c' ? 'gru' : 'lstm'));
-  if (!cu) return undefined;
-  if (perStepOf(config)) return cu[`${key}_us_per_layer_step`];
-  return base === 'd' ? 2 * cu[`${key}_ms`] : cu[`${key}_ms`];
-};
+const h200cu = (config, key) => cudnnValue(h200cudnn, config, key);
 const cell = (config, kernel) => h200.filter((r) => r.config === config && kernelOf(r) === kernel && r.ok !== false)
   .map((r) => `${fmt(valueOf(r))} (${r.call})`).join(', ');
 const nowAuto = (config) => h200.find((r) => r.file === 'call3-auto' && r.config === config);

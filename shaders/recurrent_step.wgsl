@@ -23,6 +23,7 @@
 // With PROJ the step writes m (and c) only: lstm_projection.wgsl then computes h = m W_hr, writes the
 // h slot and Y, and handles masked steps.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
+// The epilogue, finish(), and pre(): step_finish.wgsl, shared with recurrent_tiled.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup
@@ -38,10 +39,6 @@ const MAX_R: u32 = 8u;
 // Partial sums [R][KS][UW], and with STAGE first the h tiles [R][TILE4]: at most 1024 vec4s (16 KiB,
 // the compatibility-mode limit).
 var<workgroup> part: array<vec4<f32>, 1024>;
-
-fn pre(x: f32) -> f32 {
-  return clamp(x, -st.clip, st.clip);
-}
 
 @compute @workgroup_size(WGT)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {

@@ -23,10 +23,6 @@ const PROJ: bool = false;
 // (4 * WGT vec4s). 16 KiB, the compatibility-mode limit.
 var<workgroup> buf: array<vec4<f32>, 1024>;
 
-fn pre(x: f32) -> f32 {
-  return clamp(x, -st.clip, st.clip);
-}
-
 @compute @workgroup_size(WGT)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let H = st.H;

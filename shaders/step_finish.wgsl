@@ -1,3 +1,8 @@
+// A gate's pre-activation, clipped (clip is 3.0e38 where the layer sets none).
+fn pre(x: f32) -> f32 {
+  return clamp(x, -st.clip, st.clip);
+}
+
 // The epilogue for row b, unit j of direction d, given its recurrent sums a (every gate): activations,
 // state update, output.
 fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32) {

@@ -87,11 +87,18 @@ export function describeVariant(label: string, options: CompileOptions, runtime:
  * dispatches.
  */
 export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, built) => {
+  expect(wavefrontDispatches(compiledPlan(run, built))).toHaveLength(c.pairs);
+};
+
+/**
+ * The plan a compiled model runs for a case's inputs (masked where the case has lengths), built with
+ * the options and device limits it compiled with; it must be a WebGPU model.
+ */
+function compiledPlan(run: Parameters<CompiledCheck>[0], built: Parameters<CompiledCheck>[1]): Plan {
   expect(run).toBeInstanceOf(GpuCompiledModel);
   const steps = built.inputs.map((t) => t.shape[1]!);
-  const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, false, (run as GpuCompiledModel).planOptions);
-  expect(wavefrontDispatches(plan)).toHaveLength(c.pairs);
-};
+  return buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, built.lengths !== undefined, (run as GpuCompiledModel).planOptions);
+}
 
 /**
  * That a model compiled with kernel: 'tiled' really runs the tiled step kernel: its plan (built with
@@ -99,10 +106,7 @@ export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, buil
  * step kernel of an LSTM without a projection or a GRU with the reset gate after the matmul.
  */
 export const runsTiled: CompiledCheck = (run, built) => {
-  expect(run).toBeInstanceOf(GpuCompiledModel);
-  const steps = built.inputs.map((t) => t.shape[1]!);
-  const plan = buildPlan(built.model, built.inputs[0]!.shape[0]!, steps, built.lengths !== undefined, (run as GpuCompiledModel).planOptions);
-  const names = plan.dispatches.map((d) => d.program.name);
+  const names = compiledPlan(run, built).dispatches.map((d) => d.program.name);
   expect(names.filter((n) => /_(sequence|resident|wavefront) /.test(n) || (/^(lstm|gru)_step /.test(n) && !n.endsWith(' proj')))).toEqual([]);
 };
 

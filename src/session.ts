@@ -7,7 +7,7 @@ import { ConfigError, DisposedError, InputError, ShapeError, UnsupportedError } 
 import { Bidirectional } from './graph/layers.js';
 import type { Model } from './graph/model.js';
 import { RecurrentLayer } from './graph/recurrent.js';
-import type { Node, Tensor } from './graph/tensor.js';
+import { firstNonFinite, type Node, type Tensor } from './graph/tensor.js';
 
 /** Options of `compiled.stream()`. */
 export interface StreamOptions {
@@ -110,9 +110,8 @@ export function resolveChunk(model: Model, given: Tensor | Tensor[], batch: numb
     if (!ok) throw new ShapeError(`${where}: expected shape ${expected}, got [${t.shape.join(', ')}]`);
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== size) throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
-    for (let k = 0; k < size; k++) {
-      if (!Number.isFinite(t.data[k]!)) throw new InputError(`${where}: value ${t.data[k]} at flat index ${k} is not finite`);
-    }
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at flat index ${bad} is not finite`);
     if (!seq) return 1;
     const T = t.shape[1]!;
     if (chunk !== 0 && T !== chunk) throw new ShapeError(`${where}: chunk of ${T} steps, but an earlier input has ${chunk}; all sequence inputs advance together`);
@@ -148,9 +147,8 @@ export function checkStates(layout: readonly StateEntry[], states: readonly Tens
       if (t.shape.length !== 2 || t.shape[0] !== batch || t.shape[1] !== n || t.data.length !== batch * n) {
         throw new ShapeError(`${where}: expected shape [${batch}, ${n}] with ${batch * n} values, got [${t.shape.join(', ')}] with ${t.data.length}`);
       }
-      for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i]!)) throw new InputError(`${where}: value ${t.data[i]} at index ${i} is not finite`);
-      }
+      const bad = firstNonFinite(t.data);
+      if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at index ${bad} is not finite`);
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   ConfigError, DeviceLostError, DisposedError, InputError, type Model, RnnError, type Runtime, ShapeError, type SymbolicTensor, type Tensor,
   UnsupportedError, WeightError, createRuntime, input, layers, model, sequential,
 } from '../src/index.js';
+import { firstNonFinite } from '../src/graph/tensor.js';
 import { Rng, randomTensor } from './support/random.js';
 
 type ErrorClass = new (...args: never[]) => RnnError;
@@ -483,5 +484,22 @@ describe('device loss', () => {
     const rt = await createRuntime({ backend: 'cpu' });
     const winner = await Promise.race([rt.lost.then(() => 'lost'), new Promise((r) => setTimeout(() => r('alive'), 50))]);
     expect(winner).toBe('alive');
+  });
+});
+
+describe('firstNonFinite (the finiteness check of inputs and weights)', () => {
+  test('finds the first NaN or ±Infinity at every position of short arrays, and -1 for finite data', () => {
+    for (let n = 0; n <= 9; n++) {
+      const finite = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -0 : i * 3.4e37));
+      expect(firstNonFinite(finite)).toBe(-1);
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Infinity, -Infinity]) {
+          const x = finite.slice();
+          x[at] = bad;
+          if (at + 2 < n) x[at + 2] = Number.NaN; // a later bad value does not hide the first
+          expect(firstNonFinite(x)).toBe(at);
+        }
+      }
+    }
   });
 });

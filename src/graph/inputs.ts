@@ -1,7 +1,7 @@
 import { InputError, ShapeError } from '../errors.js';
 import type { Model } from './model.js';
 import type { Tensor } from './tensor.js';
-import { shapeToString } from './tensor.js';
+import { firstNonFinite, shapeToString } from './tensor.js';
 
 /** What a checked set of model inputs resolved to. */
 export interface ResolvedInputs {
@@ -48,11 +48,8 @@ export function resolveInputs(model: Model, given: Tensor | Tensor[]): ResolvedI
     if (t.data.length !== size) {
       throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
     }
-    for (let k = 0; k < size; k++) {
-      if (!Number.isFinite(t.data[k]!)) {
-        throw new InputError(`${where}: value ${t.data[k]} at flat index ${k} is not finite`);
-      }
-    }
+    const bad = firstNonFinite(t.data);
+    if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at flat index ${bad} is not finite`);
     timeSteps.push(t.shape.length === 3 ? t.shape[1]! : 1);
   });
   return { tensors: list, batch, timeSteps };

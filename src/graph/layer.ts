@@ -1,5 +1,5 @@
 import { ConfigError, ShapeError, WeightError } from '../errors.js';
-import { type Node, type Shape, SymbolicTensor, shapeToString } from './tensor.js';
+import { firstNonFinite, type Node, type Shape, SymbolicTensor, shapeToString } from './tensor.js';
 
 /** Name and shape of one weight array, in Keras order and layout. */
 export interface WeightSpec {
@@ -199,11 +199,8 @@ export abstract class Layer<Multi extends boolean = boolean> {
         throw new WeightError(`layer '${this.name}' weight ${i} (${spec.name}): expected shape [${spec.shape}] = ${size} values, got ${w.length}`);
       }
       const copy = Float32Array.from(w);
-      for (let k = 0; k < copy.length; k++) {
-        if (!Number.isFinite(copy[k])) {
-          throw new WeightError(`layer '${this.name}' weight ${i} (${spec.name}) has a non-finite value (${copy[k]}) at index ${k}`);
-        }
-      }
+      const bad = firstNonFinite(copy);
+      if (bad >= 0) throw new WeightError(`layer '${this.name}' weight ${i} (${spec.name}) has a non-finite value (${copy[bad]}) at index ${bad}`);
       return copy;
     });
     this.weightValues = next;

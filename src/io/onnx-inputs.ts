@@ -3,6 +3,7 @@
  * attributes, then rearranged into our layers' Keras layout (gate order, transposes, biases).
  */
 import { ConfigError, InputError, ShapeError } from '../errors.js';
+import { firstNonFinite } from '../graph/tensor.js';
 import type { OnnxRecurrentAttributes, OnnxRecurrentOp } from './onnx-attributes.js';
 
 /** A tensor as an ONNX node takes it: row-major data, ONNX shape. */
@@ -75,11 +76,8 @@ export function checkOnnxInputs(a: OnnxRecurrentAttributes, inputs: unknown): Ch
     });
     const size = shape.reduce((p, q) => p * q, 1);
     if (data.length !== size) throw new InputError(`${label(i)}: shape ${dims(shape)} needs ${size} values, data has ${data.length}`);
-    if (dtype === 'float32') {
-      for (let k = 0; k < size; k++) {
-        if (!Number.isFinite(data[k]!)) throw new InputError(`${label(i)}: value ${data[k]} at flat index ${k} is not finite`);
-      }
-    }
+    const bad = dtype === 'float32' ? firstNonFinite(data as Float32Array) : -1;
+    if (bad >= 0) throw new InputError(`${label(i)}: value ${data[bad]} at flat index ${bad} is not finite`);
     return { data, shape };
   };
   const required = (i: number) => {

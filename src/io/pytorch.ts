@@ -14,7 +14,7 @@ import { ConfigError, WeightError } from '../errors.js';
 import { Bidirectional } from '../graph/layers.js';
 import { Model, input } from '../graph/model.js';
 import { type CellType, RecurrentLayer } from '../graph/recurrent.js';
-import type { SymbolicTensor, Tensor } from '../graph/tensor.js';
+import { firstNonFinite, type SymbolicTensor, type Tensor } from '../graph/tensor.js';
 import type { CompiledModel } from '../runtime.js';
 import { type SafetensorsFile, parseSafetensors } from './safetensors.js';
 import { type PyTorchOutputs, type PyTorchRunOptions, fromPyTorchInputs, toPyTorchOutputs } from './pytorch-layout.js';
@@ -207,7 +207,7 @@ export function loadPyTorchRecurrent(source: TensorSource, options: PyTorchRecur
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new WeightError(`${where}: tensor '${name}' must have shape ${shapeStr(shape)}, got ${shapeStr(t.shape)}`);
       }
-      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      const bad = firstNonFinite(t.data);
       if (bad >= 0) throw new WeightError(`${where}: tensor '${name}' has a non-finite value (${t.data[bad]}) at flat index ${bad}`);
       return t.data;
     };

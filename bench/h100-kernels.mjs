@@ -1,5 +1,6 @@
 // Writes docs/BENCHMARKS-H100-KERNELS.md from the GPU machine's result files: bench/results/h100/ (three
-// calls on an H100) and bench/results/h200/ (three on an H200); the document names the commands.
+// calls on an H100) and bench/results/h200/ (three on an H200; day2/section.md, written by hand, adds four
+// more); the document names the commands.
 // Run: node bench/h100-kernels.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -160,7 +161,7 @@ ${table.join('\n')}
 
 const doc = `# webgpu-rnn on the GPU machine: recurrent kernel variants
 
-Two sets of calls: three on an H100 (2026-11-26), then three on an H200 (2026-11-27, [below](#h200-2026-11-27)).
+Two sets of calls: three on an H100 (2026-11-26), then seven on an H200 (2026-11-27, [below](#h200-2026-11-27)).
 
 ## H100 (2026-11-26)
 
@@ -212,6 +213,7 @@ f LSTM H=512 B=64. \`-f16\`: recurrent weights stored as f16 (arithmetic f32).
 - f16 weights do not help yet (the unpacking costs more than the halved traffic saves in these kernels).
 - Independent branches already share dispatches (packed like the two directions of a bidirectional
   layer). The stacked-layer wavefront and the tiled step kernel were measured on the H200 (below).
-${h200Section()}`;
+${h200Section()}
+${readFileSync(new URL('./results/h200/day2/section.md', import.meta.url), 'utf8')}`;
 writeFileSync(new URL('../docs/BENCHMARKS-H100-KERNELS.md', import.meta.url), doc);
 console.log(doc);

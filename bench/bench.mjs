@@ -111,6 +111,18 @@ async function build() {
       rolldownOptions: { external: gpuExternal, output: { entryFileNames: 'cli.js', chunkFileNames: 'chunks/[name]-[hash].js' } },
     },
   });
+  // The GPU-machine probes that import the library's sources (bench/gpu/probes/*.ts), bundled the same way.
+  await viteBuild({
+    ...common,
+    ssr: { noExternal: true, external: ['webgpu'] },
+    build: {
+      ssr: true, outDir: join(BENCH, 'dist/probes'), emptyOutDir: true, target: 'node20', minify: false, sourcemap: false,
+      rolldownOptions: {
+        input: { 'no-upload': join(BENCH, 'gpu/probes/no-upload.ts'), matmul: join(BENCH, 'gpu/probes/matmul.ts') },
+        external: (id) => isBuiltin(id) || id === 'webgpu', output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
+    },
+  });
   // Browser mode's page: the library's browser entry and tfjs (core, layers, webgpu backend).
   await viteBuild({
     ...common,

@@ -5,13 +5,14 @@
 #   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
 #   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
 #                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
-#                                              # forced kernels, BENCH_WAVEFRONT=1 adds the wavefront kernel)
+#                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
+#                                              # adds the wavefront kernel)
 # Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 70-80 s
 # on an H200 before the floor and forced-kernel steps were added (about a minute more), at most about
 # 10 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs
 # can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
-# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/, variants/ (and wavefront/), then
+# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/, variants/, probes/ (and wavefront/), then
 # all of it as gpu-results.tgz: the device tool returns at most 8 files, so run it with OUT=/tmp/gpu and
 # copy that one file to the tool's $OUT. Back here: npm run bench -- --import-gpu <the folder, unpacked>.
 set -uo pipefail
@@ -21,7 +22,7 @@ CONFIGS=${BENCH_CONFIGS:-all}
 kit=.gpu-kit
 export BENCH_COMMAND="bash bench/gpu/run.sh: node bench/dist/cli.js"  # what the records say ran them
 mkdir -p "$OUT"
-for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js; do
+for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js bench/dist/probes/matmul.js; do
   [ -e "$f" ] || { echo "bench/gpu/run.sh: $f is missing: here, run 'bash ../shared/gpu/make-kit.sh' and 'npm run bench -- --build-only', and carry .gpu-kit and bench/dist" >&2; exit 2; }
 done
 start=$(date +%s)
@@ -61,6 +62,18 @@ if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
     done
   done
   progress "$OUT/variants/variants.log"
+fi
+
+# Probes (bench/gpu/probes/README.md): the projection matmul alone, predict() with and without its
+# upload, the host cost of a dispatch by how it is bound, and three upload paths; into probes/.
+if [ "${BENCH_PROBES:-1}" != 0 ]; then
+  stamp "probes: matmul, no-upload, bind, upload"
+  mkdir -p "$OUT/probes"
+  timeout 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js > "$OUT/probes/matmul.txt" 2>&1
+  NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b timeout 60 bash "$kit/run.sh" node bench/dist/probes/no-upload.js > "$OUT/probes/no-upload.txt" 2>&1
+  timeout 40 bash "$kit/run.sh" node bench/gpu/probes/bind.mjs > "$OUT/probes/bind.txt" 2>&1
+  timeout 40 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs > "$OUT/probes/upload.txt" 2>&1
+  grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
 fi
 
 # The wavefront kernel (kernel: 'wavefront', which lost on an H200: docs/BENCHMARKS-H100-KERNELS.md) on

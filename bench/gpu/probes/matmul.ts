@@ -4,8 +4,8 @@
 // difference is the kernel's own time, without predict()'s input check, upload or read back. One
 // result row is checked against a float64 product. The H200 left the matmul's share of e and f open
 // (docs/BENCHMARKS-H100-KERNELS.md, "H200, later calls"): this measures it.
-// Build: npx vite build --config bench/gpu/probes/vite.config.ts   (writes dist/matmul.js too)
-// Run:   bash .gpu-kit/run.sh node bench/gpu/probes/dist/matmul.js   (here: node bench/gpu/probes/dist/matmul.js)
+// Built with the harness (npm run bench -- --build-only -> bench/dist/probes/matmul.js); bench/gpu/run.sh
+// runs it there. Here: node bench/dist/probes/matmul.js
 // Env: N (dispatches per timed submit, 20), SHAPES ('M,K,N;...', default e, e-x4, f, f-x4).
 import { create, globals } from 'webgpu';
 import { actSpec } from '../../../src/graph/activations.js';

@@ -2,8 +2,8 @@
 // (input check, upload, passes, read back), the same with queue.writeBuffer skipped (after warm-up the
 // input buffer already holds these inputs, so the results stay right), and the upload alone (the same
 // bytes written to a buffer of the same size, then onSubmittedWorkDone).
-// Build: npx vite build --config bench/gpu/probes/vite.config.ts
-// Run:   bash .gpu-kit/run.sh node bench/gpu/probes/dist/no-upload.js   (here: node bench/gpu/probes/dist/no-upload.js)
+// Built with the harness (npm run bench -- --build-only -> bench/dist/probes/no-upload.js); bench/gpu/run.sh
+// runs it there. Here: node bench/dist/probes/no-upload.js
 // Env: CFG (default b,e,e-x4,f,f-x4: the bench configs), N (runs, 15), NOREF=1 skips the float64
 // reference check (minutes for f).
 import { globals } from 'webgpu';

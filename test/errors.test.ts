@@ -489,15 +489,20 @@ describe('device loss', () => {
 
 describe('firstNonFinite (the finiteness check of inputs and weights)', () => {
   test('finds the first NaN or ±Infinity at every position of short arrays, and -1 for finite data', () => {
+    // Finite extremes: the largest float32 both ways, the smallest denormal, -0.
+    const extremes = [3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -0];
     for (let n = 0; n <= 9; n++) {
-      const finite = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -0 : i * 3.4e37));
+      const finite = Float32Array.from({ length: n }, (_, i) => extremes[i % 4]! * (i < 4 ? 1 : 0.5));
       expect(firstNonFinite(finite)).toBe(-1);
       for (let at = 0; at < n; at++) {
         for (const bad of [Number.NaN, Infinity, -Infinity]) {
           const x = finite.slice();
           x[at] = bad;
-          if (at + 2 < n) x[at + 2] = Number.NaN; // a later bad value does not hide the first
-          expect(firstNonFinite(x)).toBe(at);
+          expect(firstNonFinite(x)).toBe(at); // alone, at each of the four accumulators' positions
+          if (at + 2 < n) {
+            x[at + 2] = Number.NaN; // a later bad value does not hide the first
+            expect(firstNonFinite(x)).toBe(at);
+          }
         }
       }
     }

@@ -40,7 +40,7 @@ export function shapeToString(shape: Shape): string {
  * The index of the first NaN or infinite value in `data`, or -1 when every value is finite.
  * predict() checks every input value before any GPU work, so this runs over whole inputs (8.4 M values
  * for a batch of 64 sequences of 256 steps of 512 features). It first sums v * 0 in four independent
- * accumulators: 0 for every finite v, NaN once any v is NaN or ±Infinity. That pass took 10 ms on the
+ * accumulators: 0 for every finite v, NaN once any v is NaN or ±Infinity. That pass took 10-14 ms on the
  * 2-core machine, against 25 for Number.isFinite on every value; only data that fails it is scanned
  * again for the index.
  */

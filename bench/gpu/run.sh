@@ -7,10 +7,10 @@
 #                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
 #                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
 #                                              # adds the wavefront kernel)
-# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 70-80 s
-# on an H200 before the floor and forced-kernel steps were added (about a minute more), at most about
-# 10 (every step at its timeout). webgpu-rnn and cuDNN come first: a slow tfjs
-# can not crowd them out.
+# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 130 s on
+# an H200 (2026-11-27, floor and forced kernels included; the probes add under a minute), at most about
+# 10 (every step at its timeout; the probes start only while they can end by 500 s). webgpu-rnn and
+# cuDNN come first: a slow tfjs or probe can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
 # cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/, variants/, probes/ (and wavefront/), then
 # all of it as gpu-results.tgz: the device tool returns at most 8 files, so run it with OUT=/tmp/gpu and
@@ -22,7 +22,7 @@ CONFIGS=${BENCH_CONFIGS:-all}
 kit=.gpu-kit
 export BENCH_COMMAND="bash bench/gpu/run.sh: node bench/dist/cli.js"  # what the records say ran them
 mkdir -p "$OUT"
-for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js bench/dist/probes/matmul.js; do
+for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js; do
   [ -e "$f" ] || { echo "bench/gpu/run.sh: $f is missing: here, run 'bash ../shared/gpu/make-kit.sh' and 'npm run bench -- --build-only', and carry .gpu-kit and bench/dist" >&2; exit 2; }
 done
 start=$(date +%s)
@@ -64,18 +64,6 @@ if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
   progress "$OUT/variants/variants.log"
 fi
 
-# Probes (bench/gpu/probes/README.md): the projection matmul alone, predict() with and without its
-# upload, the host cost of a dispatch by how it is bound, and three upload paths; into probes/.
-if [ "${BENCH_PROBES:-1}" != 0 ]; then
-  stamp "probes: matmul, no-upload, bind, upload"
-  mkdir -p "$OUT/probes"
-  timeout 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js > "$OUT/probes/matmul.txt" 2>&1
-  NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b timeout 60 bash "$kit/run.sh" node bench/dist/probes/no-upload.js > "$OUT/probes/no-upload.txt" 2>&1
-  timeout 40 bash "$kit/run.sh" node bench/gpu/probes/bind.mjs > "$OUT/probes/bind.txt" 2>&1
-  timeout 40 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs > "$OUT/probes/upload.txt" 2>&1
-  grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
-fi
-
 # The wavefront kernel (kernel: 'wavefront', which lost on an H200: docs/BENCHMARKS-H100-KERNELS.md) on
 # the stacked configs, on request: into a folder of its own, which --import-gpu leaves out.
 if [ "${BENCH_WAVEFRONT:-0}" != 0 ]; then
@@ -108,10 +96,35 @@ if [ "${BENCH_TFJS:-1}" != 0 ]; then
   progress "$OUT/tfjs.log"
 fi
 
+# Probes (bench/gpu/probes/README.md): the projection matmul alone, predict() with and without its
+# upload, the host cost of a dispatch by how it is bound, and three upload paths; into probes/. Last
+# before the report, and each only while it can end before the call is 500 s old, so they never crowd
+# out the benchmarks or push a slow call past the device's 10 minutes.
+if [ "${BENCH_PROBES:-1}" != 0 ]; then
+  stamp "probes: matmul, no-upload, bind, upload"
+  mkdir -p "$OUT/probes"
+  probe() {  # probe NAME TIMEOUT COMMAND...: its output into probes/NAME.txt, then its exit status
+    local name=$1 limit=$2; shift 2
+    if [ $(( $(date +%s) - start + limit )) -gt 500 ]; then echo "probe $name skipped: the call is too old" >> "$OUT/probes/probes.log"; return; fi
+    timeout "$limit" "$@" > "$OUT/probes/$name.txt" 2>&1
+    echo "probe $name exit $?" >> "$OUT/probes/probes.log"
+  }
+  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/no-upload.js ]; then
+    probe matmul 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js
+    probe no-upload 60 env NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b bash "$kit/run.sh" node bench/dist/probes/no-upload.js
+  else
+    echo "bench/dist/probes/ is missing (a bench/dist built before the probes): rebuild with 'npm run bench -- --build-only'" >> "$OUT/probes/probes.log"
+  fi
+  probe bind 30 bash "$kit/run.sh" node bench/gpu/probes/bind.mjs
+  probe upload 30 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs
+  cat "$OUT/probes/probes.log"
+  grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
+fi
+
 stamp "report"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
 cat "$OUT/report.md"
 # Packed outside $OUT and then moved in: tar fails ("file changed as we read it") on a folder it writes into.
 tgz=$(mktemp /tmp/gpu-results.XXXXXX)
-tar czf "$tgz" -C "$OUT" --exclude=gpu-results.tgz . && mv "$tgz" "$OUT/gpu-results.tgz" || echo "bench/gpu/run.sh: packing gpu-results.tgz failed" >&2
+tar czf "$tgz" -C "$OUT" --exclude=gpu-results.tgz . && mv "$tgz" "$OUT/gpu-results.tgz" || { rm -f "$tgz"; echo "bench/gpu/run.sh: packing gpu-results.tgz failed" >&2; }
 stamp "done"

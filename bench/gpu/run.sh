@@ -12,7 +12,8 @@
 # 10 (every step at its timeout; the probes start only while they can end by 500 s). webgpu-rnn and
 # cuDNN come first: a slow tfjs or probe can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
-# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, floor/, variants/, probes/ (and wavefront/), then
+# cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, clocks.csv, floor/, variants/, probes/ (and
+# wavefront/), then
 # all of it as gpu-results.tgz: the device tool returns at most 8 files, so run it with OUT=/tmp/gpu and
 # copy that one file to the tool's $OUT. Back here: npm run bench -- --import-gpu <the folder, unpacked>.
 set -uo pipefail
@@ -29,6 +30,14 @@ start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
 progress() { grep -E '^ +[a-z0-9-]+ +(webgpu-rnn|tfjs-webgpu)|FAILED|^webgpu-rnn bench|^exit' "$1" | cut -c1-220; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1 || true
+# The GPU's clocks, power and load twice a second through the whole call (clocks.csv): calls have differed
+# by up to 3x on one build, and this shows whether the GPU ran slower or the host did.
+clocks=
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
+    --format=csv -lms 500 > "$OUT/clocks.csv" 2>&1 &
+  clocks=$!
+fi
 
 stamp "webgpu-rnn ($CONFIGS)"
 : > "$OUT/ours.jsonl"
@@ -121,6 +130,7 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
   grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
 fi
 
+[ -n "$clocks" ] && kill "$clocks" 2> /dev/null
 stamp "report"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
 cat "$OUT/report.md"

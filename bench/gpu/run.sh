@@ -106,11 +106,12 @@ if [ "${BENCH_TFJS:-1}" != 0 ]; then
 fi
 
 # Probes (bench/gpu/probes/README.md): the projection matmul alone, predict() with and without its
-# upload, the host cost of a dispatch by how it is bound, and three upload paths; into probes/. Last
+# upload, the host cost of a dispatch by how it is bound and of encoding one, and three upload paths;
+# into probes/. Last
 # before the report, and each only while it can end before the call is 500 s old, so they never crowd
 # out the benchmarks or push a slow call past the device's 10 minutes.
 if [ "${BENCH_PROBES:-1}" != 0 ]; then
-  stamp "probes: matmul, no-upload, bind, upload"
+  stamp "probes: matmul, no-upload, bind, encode, upload"
   mkdir -p "$OUT/probes"
   probe() {  # probe NAME TIMEOUT COMMAND...: its output into probes/NAME.txt, then its exit status
     local name=$1 limit=$2; shift 2
@@ -125,6 +126,7 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
     echo "bench/dist/probes/ is missing (a bench/dist built before the probes): rebuild with 'npm run bench -- --build-only'" >> "$OUT/probes/probes.log"
   fi
   probe bind 30 bash "$kit/run.sh" node bench/gpu/probes/bind.mjs
+  probe encode 20 bash "$kit/run.sh" node bench/gpu/probes/encode.mjs
   probe upload 30 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs
   cat "$OUT/probes/probes.log"
   grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200

@@ -18,7 +18,8 @@
 //      U[k4*H + j] = the weights of inputs 4*k4 .. 4*k4+3 of unit j.
 //   P: projections [T][B][D*G*H] (gate g of unit j at d*G*H + g*H + j), then the mask [T][B] if maskOn.
 //   S: h in two ping-pong slots [2][D][B][K] (read slot slotIn, write the other), then c [D][B][H] at
-//      cBase; with PROJ, m = o * act(c) [D][B][H] at mBase.
+//      cBase; with PROJ, m = o * act(c) [D][B][H] at mBase; with counted steps, each workgroup's step
+//      count at ctrBase (step_params.wgsl: then slotIn and dir come from stepNow, not the uniforms).
 //   Y: the output view; row b's unit j goes to yOff + b*ySB + j.
 // With PROJ the step writes m (and c) only: lstm_projection.wgsl then computes h = m W_hr, writes the
 // h slot and Y, and handles masked steps.
@@ -48,7 +49,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let j = wid.x * UW + lid.x % UW;
   let b0 = wid.y * R;
   let d = wid.z;
-  let hIn = st.slotIn * st.DBK + d * st.B * K;
+  let s = stepIndex(wid);
+  let now = stepNow(d, s);
+  let hIn = now.slotIn * st.DBK + d * st.B * K;
   let uBase = d * st.uDir;
   var rowBase: array<u32, MAX_R>;
   for (var r = 0u; r < R; r++) { rowBase[r] = hIn + min(b0 + r, st.B - 1u) * K; }
@@ -142,7 +145,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     // One thread per unit: its sums are complete, and no partials need to meet.
     if (j < H) {
       for (var r = 0u; r < R; r++) {
-        if (b0 + r < st.B) { finish(d, b0 + r, j, acc[r], hIn, uBase); }
+        if (b0 + r < st.B) { finish(d, b0 + r, j, acc[r], hIn, uBase, now); }
       }
     }
   } else {
@@ -156,8 +159,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       if (jo >= H || b0 + r >= st.B) { continue; }
       var a = vec4<f32>(0.0);
       for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
-      finish(d, b0 + r, jo, a, hIn, uBase);
+      finish(d, b0 + r, jo, a, hIn, uBase, now);
     }
   }
+  countStep(lid.x == 0u, wid, s);
 }
-

@@ -34,7 +34,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let j = min(wid.x * UW + lane, H - 1u);
   let b0 = wid.y * 4u * RG;
   let d = wid.z;
-  let hIn = st.slotIn * st.DBK + d * st.B * K;
+  let s = stepIndex(wid);
+  let now = stepNow(d, s);
+  let hIn = now.slotIn * st.DBK + d * st.B * K;
   let uBase = d * st.uDir;
 
   // a<i>: this slice's share of h_prev[b0 + 4 rg + i] . U[:, j], every gate at once.
@@ -103,6 +105,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     if (jo >= H || b0 + row >= st.B) { continue; }
     var a = vec4<f32>(0.0);
     for (var q = 0u; q < KS; q++) { a += buf[(q * 4u * RG + row) * UW + u]; }
-    finish(d, b0 + row, jo, a, hIn, uBase);
+    finish(d, b0 + row, jo, a, hIn, uBase, now);
   }
+  countStep(lid.x == 0u, wid, s);
 }

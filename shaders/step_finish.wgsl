@@ -3,18 +3,17 @@ fn pre(x: f32) -> f32 {
   return clamp(x, -st.clip, st.clip);
 }
 
-// The epilogue for row b, unit j of direction d, given its recurrent sums a (every gate): activations,
-// state update, output.
-fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32) {
+// The epilogue for row b, unit j of direction d at step `di` (stepNow), given its recurrent sums a
+// (every gate): activations, state update, output.
+fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32, di: StepNow) {
   let H = st.H;
   let K = st.K;
-  let di = st.dir[d];
   let rowDB = d * st.B * H + b * H;
   let masked = st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5;
   // With PROJ, c stays and the projection kernel keeps h and writes the output.
   if (PROJ && masked) { return; }
   // Without PROJ, K = H: h and c rows line up.
-  let hOut = (1u - st.slotIn) * st.DBK + d * st.B * K + b * K;
+  let hOut = (1u - di.slotIn) * st.DBK + d * st.B * K + b * K;
   let hPrev = S[hIn + b * K + j];
   let y = di.yOff + b * st.ySB + j;
   if (masked) {

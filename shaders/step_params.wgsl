@@ -17,9 +17,73 @@ struct Params {
   bG: f32, aH: f32, bH: f32, _pad: u32,
   dir: array<Dir, 2>,
   K: u32, DBK: u32, cBase: u32, mBase: u32,   // h size, h-slot stride, c and m (projection) offsets
+  // Counted steps (recurrent_step.wgsl and recurrent_tiled.wgsl, counted != 0): every step dispatch of
+  // the layer binds this one block, so the executor sets the bind group once for all of them (each
+  // setBindGroup cost about 2.6 us on Dawn's GL backend). WebGPU gives a dispatch no other value of its
+  // own, so each workgroup counts the steps it ran in S at ctrBase + its index (gx * gy workgroups a
+  // direction), and slotIn and dir come from that count (stepNow) instead of from this block.
+  counted: u32, T: u32, ysT: u32, carry: u32,   // carry: a stream's first step repeats output carryOff
+  ctrBase: u32, gx: u32, gy: u32, carryOff: u32,
+  seqDir: array<vec4<u32>, 2>,   // per direction: reverse, time-aligned, the output's base, 0
 }
 
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
+
+// What one step dispatch runs: the fields of Dir, and the h slot it reads.
+struct StepNow {
+  tIn: u32,
+  yOff: u32,
+  prevYOff: u32,
+  hasPrev: u32,
+  slotIn: u32,
+}
+
+fn counterAt(wid: vec3u) -> u32 {
+  return st.ctrBase + (wid.z * st.gy + wid.y) * st.gx + wid.x;
+}
+
+// The step this workgroup runs (0 when not counted): the count it keeps in S, which every thread reads
+// (one address for all: no workgroup memory to spare, the kernels fill the compatibility limit).
+fn stepIndex(wid: vec3u) -> u32 {
+  if (st.counted == 0u) { return 0u; }
+  return u32(S[counterAt(wid)]);
+}
+
+// At the end of the step, in uniform control flow: once every thread has read the count, the first
+// writes the next (back to 0 after the last step, so a pass that S was not cleared for starts at 0 too).
+fn countStep(first: bool, wid: vec3u, s: u32) {
+  if (st.counted == 0u) { return; }
+  storageBarrier();
+  if (first) { S[counterAt(wid)] = f32((s + 1u) % st.T); }
+}
+
+// Step s of direction d: from the block itself when not counted, else as the plan would have written
+// it for step s (src/schedule/plan.ts).
+fn stepNow(d: u32, s: u32) -> StepNow {
+  var n: StepNow;
+  if (st.counted == 0u) {
+    let di = st.dir[d];
+    n.tIn = di.tIn;
+    n.yOff = di.yOff;
+    n.prevYOff = di.prevYOff;
+    n.hasPrev = di.hasPrev;
+    n.slotIn = st.slotIn;
+    return n;
+  }
+  let sd = st.seqDir[d];
+  let back = sd.x != 0u;
+  let aligned = back && sd.y != 0u;
+  n.tIn = select(s, st.T - 1u - s, back);
+  n.yOff = sd.z + select(s, n.tIn, aligned) * st.ysT;
+  if (s > 0u) {
+    n.prevYOff = sd.z + select(s - 1u, st.T - s, aligned) * st.ysT;
+  } else {
+    n.prevYOff = select(0u, st.carryOff, st.carry != 0u);
+  }
+  n.hasPrev = select(st.carry, 1u, s > 0u);
+  n.slotIn = s % 2u;
+  return n;
+}

@@ -86,6 +86,30 @@ describe('one compiled model, many calls', () => {
     }
   }, CASE_TIMEOUT_MS);
 
+  // The GPU-shape step and tiled kernels count their steps per workgroup in the state buffer
+  // (step_params.wgsl): every call, plan and sequence length must start from step 0 again.
+  for (const kernel of ['step', 'tiled'] as const) {
+    test(`counted ${kernel} kernel: batch 3, 16, 3 again, then T = 12, 3, 12 on one compiled model`, async () => {
+      const c = pick(caseName);
+      const run = await gpu().compile(c.build().model, { kernel, adapterClass: 'hardware' });
+      const open = pick('open-length input');
+      const runOpen = await gpu().compile(open.build().model, { kernel, adapterClass: 'hardware' });
+      try {
+        for (const [B, seed] of [[3, 1], [16, 2], [3, 1]] as const) {
+          const x = inputsFor(run.model, B, seed);
+          expectMatchesReference(await run.predict(x), runReference(run.model, x), c, `batch ${B}`);
+        }
+        for (const T of [12, 3, 12]) {
+          const x = [randomTensor(new Rng(T), [3, T, 3])];
+          expectMatchesReference(await runOpen.predict(x), runReference(runOpen.model, x), open, `T ${T}`);
+        }
+      } finally {
+        run.dispose();
+        runOpen.dispose();
+      }
+    }, CASE_TIMEOUT_MS);
+  }
+
   test('batch sizes planned at compile (batchSizes) and one that was not', async () => {
     const c = pick('issue example stacked');
     const { model } = c.build();

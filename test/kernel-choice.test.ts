@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { input, layers, model, sequential } from '../src/index.js';
 import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
-import { fusedInputFits, stepShape, tiledShape } from '../src/kernels/recurrent.js';
+import { countedSteps, fusedInputFits, stepShape, tiledShape } from '../src/kernels/recurrent.js';
 import { type PlanOptions, buildPlan, chooseRecurrentKernel } from '../src/schedule/plan.js';
 
 const lstm = (units: number) => layers.lstm({ units }).config;
@@ -180,5 +180,30 @@ describe('input projection inside the resident kernel (fuseInput)', () => {
     const ya = layers.lstm({ units: 8 }).apply(a), yb = layers.lstm({ units: 8 }).apply(b);
     const m = model({ inputs: [a, b], outputs: layers.concatenate().apply([ya, yb]) });
     expect(names(m, 2, software)).toEqual(['matmul', 'matmul', 'lstm_resident']);
+  });
+});
+
+describe('counted steps', () => {
+  /** For each step program of a plan: how many dispatches, and how many distinct uniform blocks they bind. */
+  const stepBlocks = (m: ReturnType<typeof sequential>, B: number, T: number, options: PlanOptions) => {
+    const steps = buildPlan(m, B, [T], false, options).dispatches.filter((d) => /_step /.test(d.program.name));
+    return { dispatches: steps.length, blocks: new Set(steps.map((d) => d.uniformOffset)).size };
+  };
+  const gpuStep = { ...gpu, kernel: 'step' } as const;
+  test("a layer's step dispatches bind one uniform block (each workgroup counts its steps), so the executor sets it once", () => {
+    const stack = sequential([layers.lstm({ units: 33, returnSequences: true, inputShape: [9, 3] }), layers.gru({ units: 20, goBackwards: true })]);
+    expect(stepBlocks(stack, 5, 9, gpuStep)).toEqual({ dispatches: 18, blocks: 2 });
+    const bi = sequential([layers.bidirectional({ layer: layers.lstm({ units: 8, returnSequences: true }), inputShape: [6, 2] })]);
+    expect(stepBlocks(bi, 3, 6, gpuStep)).toEqual({ dispatches: 6, blocks: 1 });
+    // The tiled kernel too.
+    expect(stepBlocks(sequential([layers.lstm({ units: 64, inputShape: [7, 4] })]), 32, 7, { ...gpu, kernel: 'tiled' })).toEqual({ dispatches: 7, blocks: 1 });
+  });
+  test('a block per step for the reset-before GRU kernel, a projected LSTM and a stream', () => {
+    const before = sequential([layers.gru({ units: 16, resetAfter: false, inputShape: [5, 3] })]);
+    expect(stepBlocks(before, 2, 5, gpuStep)).toEqual({ dispatches: 5, blocks: 5 });
+    const plain = sequential([layers.lstm({ units: 16, inputShape: [5, 3] })]);
+    expect(stepBlocks(plain, 2, 5, { ...gpuStep, stream: true })).toEqual({ dispatches: 5, blocks: 5 });
+    expect(countedSteps({ ...lstm(64), projSize: 16 })).toBe(false);
+    expect(countedSteps(lstm(64))).toBe(true);
   });
 });

@@ -182,9 +182,35 @@ export interface StepParams {
   seqOut: boolean;
   cfg: RecurrentConfig;
   dirs: StepDir[];
+  /** Counted steps (countedSteps): the layer's every step from this one block; see step_params.wgsl. */
+  counted?: CountedSteps;
 }
 
-const STEP_UNIFORM_SIZE = 128;
+/** What a counted step derives its step's fields from (step_params.wgsl's stepNow). */
+export interface CountedSteps {
+  T: number;
+  /** The output's time stride (0 for a last-output-only layer). */
+  ysT: number;
+  /** A stream's masked first step repeats the output at carryOff. */
+  carry: boolean;
+  carryOff: number;
+  /** The workgroups' step counts in the state buffer: at ctrBase, gx * gy per direction. */
+  ctrBase: number;
+  gx: number;
+  gy: number;
+  dirs: { reverse: boolean; aligned: boolean; yBase: number }[];
+}
+
+/**
+ * Whether a step program counts its own steps (recurrent_step.wgsl, recurrent_tiled.wgsl): not the GRU
+ * with the reset gate before the matmul (its own kernel), nor a projected LSTM, whose projection
+ * kernel runs between the steps and so needs a bind group per step anyway.
+ */
+export function countedSteps(cfg: RecurrentConfig): boolean {
+  return !usesResetBeforeKernel(cfg) && cfg.projSize === null;
+}
+
+const STEP_UNIFORM_SIZE = 192;
 
 /** Size of h (and of the output): projSize for a projected LSTM, else units. */
 export function hiddenOutSize(cfg: RecurrentConfig): number {
@@ -237,6 +263,13 @@ export function writeStepParams(view: DataView, p: StepParams): void {
   }
   const s = p.state;
   w.u32(s.K, p.D * p.B * s.K, s.cBase, s.mBase);
+  const c = p.counted;
+  if (!c) return;
+  w.u32(1, c.T, c.ysT, c.carry ? 1 : 0).u32(c.ctrBase, c.gx, c.gy, c.carryOff);
+  for (let d = 0; d < 2; d++) {
+    const dir = c.dirs[d] ?? c.dirs[0]!;
+    w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);
+  }
 }
 
 export function stepDispatch(cfg: RecurrentConfig, B: number, D: number, shape: StepShape): [number, number, number] {

@@ -331,12 +331,19 @@ export class GpuCompiledModel implements CompiledModel {
     for (const c of plan.clears) encoder.clearBuffer(live.buffers[c]!);
     const pass = encoder.beginComputePass({ label: `${this.model.name} forward` });
     let current: GPUComputePipeline | null = null;
+    let bound: { bindGroup: GPUBindGroup; offset: number } | null = null;
     for (const e of live.encoded) {
       if (e.pipeline !== current) {
         pass.setPipeline(e.pipeline);
         current = e.pipeline;
+        bound = null;
       }
-      pass.setBindGroup(0, e.bindGroup, [e.offset]);
+      // Consecutive dispatches with the same bind group and uniform block (a layer's counted steps)
+      // set it once: each setBindGroup costs the host a few microseconds (bench/gpu/probes/encode.mjs).
+      if (bound === null || bound.bindGroup !== e.bindGroup || bound.offset !== e.offset) {
+        pass.setBindGroup(0, e.bindGroup, [e.offset]);
+        bound = e;
+      }
       pass.dispatchWorkgroups(e.workgroups[0], e.workgroups[1], e.workgroups[2]);
     }
     pass.end();

@@ -21,7 +21,7 @@ import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } f
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, type StepShape, tiledApplies, tiledShape, type Precision, writeSequenceParams, writeStepParams,
+  fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, countedSteps, type StepShape, tiledApplies, tiledShape, type Precision, writeSequenceParams, writeStepParams,
   wavefrontFits, wavefrontProgram, wavefrontShape, writeWavefrontParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
@@ -515,7 +515,12 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // States (recurrentStateLayout): h [2][D][B][O], c [D][B][H], scratch [2][D][B][H] (GRU reset-before;
     // m = o * act(c) of a projected LSTM); zeroed, then initial states copied in.
     const layout = recurrentStateLayout(cfg, D, B);
-    const sBuf = newBuffer(layout.floats, `${name} state`);
+    // Step kernels that count their own steps (countedSteps; not in a stream, whose state buffers
+    // outlive the plan) keep one count per workgroup after the states, cleared with them every pass.
+    const stepShape = kernel.kind === 'sequence' ? null : stepShapeFor(cfg, B, D, options);
+    const stepGroups = stepShape ? stepDispatch(cfg, B, D, stepShape) : null;
+    const counted = stepGroups !== null && !stream && countedSteps(cfg);
+    const sBuf = newBuffer(layout.floats + (counted ? stepGroups[0] * stepGroups[1] * stepGroups[2] : 0), `${name} state`);
     /** h slot 0 or 1 of direction d, [B][O]. */
     const hView = (slot: number, d: number): Home => ({ buf: sBuf, base: (slot * D + d) * B * O, sT: 0, sB: O, T: 1, F: O });
     const cView = (d: number): Home => ({ buf: sBuf, base: layout.cBase + d * B * H, sT: 0, sB: H, T: 1, F: H });
@@ -559,13 +564,24 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const shape = fused ? { ...kernel.shape, fusedInputs: F } : kernel.shape;
       emit(sequenceProgram(cfg, kernel.rows, shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     } else {
-      const shape = stepShapeFor(cfg, B, D, options);
-      const program = stepProgram(cfg, shape, options.precision);
-      const workgroups = stepDispatch(cfg, B, D, shape);
+      const program = stepProgram(cfg, stepShape!, options.precision);
+      const workgroups = stepGroups!;
       // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
       const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
       if (carry && seq) copy('copy', hView(0, 0), hView(0, 0), { ...y, sT: 0, T: 1, F: O }, 1, O);
-      for (let s = 0; s < T; s++) {
+      if (counted) {
+        // One uniform block for every step: each workgroup derives its step from its own count.
+        const params = {
+          B, H, D, state: layout, slotIn: 0, maskOn, maskBase, ySB: y.sB, seqOut: seq, cfg,
+          dirs: dirs.map(() => ({ tIn: 0, yOff: 0, prevYOff: 0, hasPrev: false })),
+          counted: {
+            T, ysT: seq ? y.sT : 0, carry: false, carryOff: 0, ctrBase: layout.floats, gx: workgroups[0], gy: workgroups[1],
+            dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
+          },
+        };
+        const uniformOffset = arena.add(program.uniformSize, (v) => writeStepParams(v, params));
+        for (let s = 0; s < T; s++) dispatches.push({ program, buffers: buffersOf, uniformOffset, workgroups });
+      } else for (let s = 0; s < T; s++) {
         const dirParams: StepDir[] = dirs.map((l, d) => ({
           tIn: l.config.goBackwards ? T - 1 - s : s,
           yOff: yBase(d) + (seq ? tOut(d, s) * y.sT : 0),

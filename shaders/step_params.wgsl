@@ -22,8 +22,8 @@ struct Params {
   // setBindGroup cost about 2.6 us on Dawn's GL backend). WebGPU gives a dispatch no other value of its
   // own, so each workgroup counts the steps it ran in S at ctrBase + its index (gx * gy workgroups a
   // direction), and slotIn and dir come from that count (stepNow) instead of from this block.
-  counted: u32, T: u32, ysT: u32, carry: u32,   // carry: a stream's first step repeats output carryOff
-  ctrBase: u32, gx: u32, gy: u32, carryOff: u32,
+  counted: u32, T: u32, ysT: u32, ctrBase: u32,
+  gx: u32, gy: u32, _pad2: u32, _pad3: u32,
   seqDir: array<vec4<u32>, 2>,   // per direction: reverse, time-aligned, the output's base, 0
 }
 
@@ -53,7 +53,9 @@ fn stepIndex(wid: vec3u) -> u32 {
 }
 
 // At the end of the step, in uniform control flow: once every thread has read the count, the first
-// writes the next (back to 0 after the last step, so a pass that S was not cleared for starts at 0 too).
+// writes the next. The storage barrier must stay between every thread's read and that write (lavapipe
+// runs the tests correctly without it). The count goes back to 0 after the last step, and the plan
+// clears S every pass as well: the tests only notice if both resets are lost.
 fn countStep(first: bool, wid: vec3u, s: u32) {
   if (st.counted == 0u) { return; }
   storageBarrier();
@@ -78,12 +80,11 @@ fn stepNow(d: u32, s: u32) -> StepNow {
   let aligned = back && sd.y != 0u;
   n.tIn = select(s, st.T - 1u - s, back);
   n.yOff = sd.z + select(s, n.tIn, aligned) * st.ysT;
-  if (s > 0u) {
-    n.prevYOff = sd.z + select(s - 1u, st.T - s, aligned) * st.ysT;
-  } else {
-    n.prevYOff = select(0u, st.carryOff, st.carry != 0u);
-  }
-  n.hasPrev = select(st.carry, 1u, s > 0u);
+  // (The aligned case is unreachable today: a time-aligned layer either pads with zeros, and never reads
+  // prevYOff, or has no sequence output. It mirrors the plan's formula.) Streams, whose first step may
+  // carry an earlier output, never count their steps.
+  if (s > 0u) { n.prevYOff = sd.z + select(s - 1u, st.T - s, aligned) * st.ysT; }
+  n.hasPrev = select(0u, 1u, s > 0u);
   n.slotIn = s % 2u;
   return n;
 }

@@ -191,9 +191,6 @@ export interface CountedSteps {
   T: number;
   /** The output's time stride (0 for a last-output-only layer). */
   ysT: number;
-  /** A stream's masked first step repeats the output at carryOff. */
-  carry: boolean;
-  carryOff: number;
   /** The workgroups' step counts in the state buffer: at ctrBase, gx * gy per direction. */
   ctrBase: number;
   gx: number;
@@ -265,7 +262,7 @@ export function writeStepParams(view: DataView, p: StepParams): void {
   w.u32(s.K, p.D * p.B * s.K, s.cBase, s.mBase);
   const c = p.counted;
   if (!c) return;
-  w.u32(1, c.T, c.ysT, c.carry ? 1 : 0).u32(c.ctrBase, c.gx, c.gy, c.carryOff);
+  w.u32(1, c.T, c.ysT, c.ctrBase).u32(c.gx, c.gy, 0, 0);
   for (let d = 0; d < 2; d++) {
     const dir = c.dirs[d] ?? c.dirs[0]!;
     w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);

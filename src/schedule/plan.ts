@@ -517,8 +517,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const layout = recurrentStateLayout(cfg, D, B);
     // Step kernels that count their own steps (countedSteps; not in a stream, whose state buffers
     // outlive the plan) keep one count per workgroup after the states, cleared with them every pass.
-    const stepShape = kernel.kind === 'sequence' ? null : stepShapeFor(cfg, B, D, options);
-    const stepGroups = stepShape ? stepDispatch(cfg, B, D, stepShape) : null;
+    const layerStepShape = kernel.kind === 'sequence' ? null : stepShapeFor(cfg, B, D, options);
+    const stepGroups = layerStepShape ? stepDispatch(cfg, B, D, layerStepShape) : null;
     const counted = stepGroups !== null && !stream && countedSteps(cfg);
     const sBuf = newBuffer(layout.floats + (counted ? stepGroups[0] * stepGroups[1] * stepGroups[2] : 0), `${name} state`);
     /** h slot 0 or 1 of direction d, [B][O]. */
@@ -564,7 +564,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       const shape = fused ? { ...kernel.shape, fusedInputs: F } : kernel.shape;
       emit(sequenceProgram(cfg, kernel.rows, shape, options.precision), buffersOf, (v) => writeSequenceParams(v, sp), sequenceDispatch(B, D, kernel.rows));
     } else {
-      const program = stepProgram(cfg, stepShape!, options.precision);
+      const program = stepProgram(cfg, layerStepShape!, options.precision);
       const workgroups = stepGroups!;
       // A projected LSTM's step leaves m = o * act(c); the projection then writes h and the output.
       const projection = cfg.projSize !== null ? projectionProgram(options.precision) : null;
@@ -575,7 +575,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
           B, H, D, state: layout, slotIn: 0, maskOn, maskBase, ySB: y.sB, seqOut: seq, cfg,
           dirs: dirs.map(() => ({ tIn: 0, yOff: 0, prevYOff: 0, hasPrev: false })),
           counted: {
-            T, ysT: seq ? y.sT : 0, carry: false, carryOff: 0, ctrBase: layout.floats, gx: workgroups[0], gy: workgroups[1],
+            T, ysT: seq ? y.sT : 0, ctrBase: layout.floats, gx: workgroups[0], gy: workgroups[1],
             dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
           },
         };

@@ -55,12 +55,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     let y = di.yOff + b * st.ySB + j;
     let hPrev = S[hIn + j];
     if (!valid) {
-      S[hOut + j] = hPrev;
-      if (st.seqOut != 0u) {
-        var carried = 0.0;
-        if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
-        Y[y] = carried;
-      }
+      keepMasked(hOut + j, hPrev, y, di.hasPrev, di.prevYOff + b * st.ySB + j);
       continue;
     }
     var acc = 0.0;

@@ -28,12 +28,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let hOut = (1u - st.slotIn) * st.DBK + row;
   let y = di.yOff + b * st.ySB + p;
   if (st.maskOn != 0u && P[st.maskBase + di.tIn * st.B + b] < 0.5) {
-    S[hOut + p] = S[hIn + p];
-    if (st.seqOut != 0u) {
-      var carried = 0.0;
-      if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + p]; }
-      Y[y] = carried;
-    }
+    keepMasked(hOut + p, S[hIn + p], y, di.hasPrev, di.prevYOff + b * st.ySB + p);
     return;
   }
   let m = st.mBase + d * st.B * H + b * H;

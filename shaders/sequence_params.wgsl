@@ -1,14 +1,8 @@
 // The uniforms and buffers of the whole-sequence kernels, recurrent_sequence.wgsl and
-// recurrent_resident.wgsl (written by writeSequenceParams in src/kernels/recurrent.ts). U (binding 0)
+// recurrent_resident.wgsl (written by writeSequenceParams in src/kernels/recurrent.ts; SeqDir and
+// stepTimes: step_times.wgsl). U (binding 0)
 // and loadU() come from weights_f32.wgsl or weights_f16.wgsl; the buffers' layouts are those of
 // recurrent_step.wgsl.
-
-struct SeqDir {
-  reverse: u32,   // reads time T-1-s at step s
-  aligned: u32,   // stores step s's output at its input time (else at s)
-  yBase: u32,     // the output view's base plus this direction's feature offset
-  _pad: u32,
-}
 
 struct Params {
   B: u32, H: u32, GH: u32, pRow: u32,
@@ -25,11 +19,3 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
-
-// Step s of direction `dir`: the time it reads (T - 1 - s when reversed) and the time its output goes
-// to (the read time when aligned, else s).
-fn stepTimes(dir: SeqDir, s: u32) -> vec2<u32> {
-  var t = s;
-  if (dir.reverse != 0u) { t = st.T - 1u - s; }
-  return vec2<u32>(t, select(s, t, dir.aligned != 0u));
-}

@@ -17,13 +17,7 @@ fn finish(d: u32, b: u32, j: u32, a: vec4<f32>, hIn: u32, uBase: u32, di: StepNo
   let hPrev = S[hIn + b * K + j];
   let y = di.yOff + b * st.ySB + j;
   if (masked) {
-    // A masked step keeps the state and repeats the previous output (or writes zeros).
-    S[hOut + j] = hPrev;
-    if (st.seqOut != 0u) {
-      var carried = 0.0;
-      if (st.padZero == 0u && di.hasPrev != 0u) { carried = Y[di.prevYOff + b * st.ySB + j]; }
-      Y[y] = carried;
-    }
+    keepMasked(hOut + j, hPrev, y, di.hasPrev, di.prevYOff + b * st.ySB + j);
     return;
   }
   let pb = di.tIn * st.B * st.pRow + b * st.pRow + d * st.GH + j;

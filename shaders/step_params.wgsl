@@ -24,13 +24,25 @@ struct Params {
   // direction), and slotIn and dir come from that count (stepNow) instead of from this block.
   counted: u32, T: u32, ysT: u32, ctrBase: u32,
   gx: u32, gy: u32, _pad2: u32, _pad3: u32,
-  seqDir: array<vec4<u32>, 2>,   // per direction: reverse, time-aligned, the output's base, 0
+  seqDir: array<SeqDir, 2>,   // step_times.wgsl
 }
 
 @group(0) @binding(1) var<storage, read> P: array<f32>;
 @group(0) @binding(2) var<storage, read_write> S: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(4) var<uniform> st: Params;
+
+// A masked step of one row's unit: h stays (hPrev into the slot written, at hOut), and the output
+// repeats the previous step's (at prevY, where hasPrev), or is 0 with padZero; a last-output-only layer
+// writes none.
+fn keepMasked(hOut: u32, hPrev: f32, y: u32, hasPrev: u32, prevY: u32) {
+  S[hOut] = hPrev;
+  if (st.seqOut != 0u) {
+    var carried = 0.0;
+    if (st.padZero == 0u && hasPrev != 0u) { carried = Y[prevY]; }
+    Y[y] = carried;
+  }
+}
 
 // What one step dispatch runs: the fields of Dir, and the h slot it reads.
 struct StepNow {
@@ -76,14 +88,12 @@ fn stepNow(d: u32, s: u32) -> StepNow {
     return n;
   }
   let sd = st.seqDir[d];
-  let back = sd.x != 0u;
-  let aligned = back && sd.y != 0u;
-  n.tIn = select(s, st.T - 1u - s, back);
-  n.yOff = sd.z + select(s, n.tIn, aligned) * st.ysT;
-  // (The aligned case is unreachable today: a time-aligned layer either pads with zeros, and never reads
-  // prevYOff, or has no sequence output. It mirrors the plan's formula.) Streams, whose first step may
-  // carry an earlier output, never count their steps.
-  if (s > 0u) { n.prevYOff = sd.z + select(s - 1u, st.T - s, aligned) * st.ysT; }
+  let times = stepTimes(sd, s);
+  n.tIn = times.x;
+  n.yOff = sd.yBase + times.y * st.ysT;
+  // (A time-aligned layer never reads prevYOff today: it either pads with zeros or has no sequence
+  // output.) Streams, whose first step may carry an earlier output, never count their steps.
+  if (s > 0u) { n.prevYOff = sd.yBase + stepTimes(sd, s - 1u).y * st.ysT; }
   n.hasPrev = select(0u, 1u, s > 0u);
   n.slotIn = s % 2u;
   return n;

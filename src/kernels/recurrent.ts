@@ -8,6 +8,7 @@ import stepFinishWgsl from '../../shaders/step_finish.wgsl?raw';
 import tiledWgsl from '../../shaders/recurrent_tiled.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
+import stepTimesWgsl from '../../shaders/step_times.wgsl?raw';
 import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
 import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
@@ -26,12 +27,12 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}`);
-const tiledCode = withWeights(`${stepParamsWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
-const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${gruResetBeforeWgsl}`);
-const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
-const residentCode = withWeights(`${sequenceParamsWgsl}\n${cellsWgsl}\n${residentWgsl}`);
-const projectionCode = withWeights(`${stepParamsWgsl}\n${lstmProjectionWgsl}`);
+const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}`);
+const tiledCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
+const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${gruResetBeforeWgsl}`);
+const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
+const residentCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${residentWgsl}`);
+const projectionCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${lstmProjectionWgsl}`);
 const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
@@ -195,7 +196,7 @@ export interface CountedSteps {
   ctrBase: number;
   gx: number;
   gy: number;
-  dirs: { reverse: boolean; aligned: boolean; yBase: number }[];
+  dirs: SequenceDir[];
 }
 
 /**
@@ -262,9 +263,13 @@ export function writeStepParams(view: DataView, p: StepParams): void {
   w.u32(s.K, p.D * p.B * s.K, s.cBase, s.mBase);
   const c = p.counted;
   if (!c) return;
-  w.u32(1, c.T, c.ysT, c.ctrBase).u32(c.gx, c.gy, 0, 0);
+  writeSeqDirs(w.u32(1, c.T, c.ysT, c.ctrBase).u32(c.gx, c.gy, 0, 0), c.dirs);
+}
+
+/** step_times.wgsl's SeqDir of both directions (the first again for a one-directional layer). */
+function writeSeqDirs(w: FieldWriter, dirs: readonly SequenceDir[]): void {
   for (let d = 0; d < 2; d++) {
-    const dir = c.dirs[d] ?? c.dirs[0]!;
+    const dir = dirs[d] ?? dirs[0]!;
     w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);
   }
 }
@@ -501,10 +506,7 @@ export function writeSequenceParams(view: DataView, p: SequenceParams): void {
     .f32(h.beta).u32(p.carryInit ? 1 : 0, 0, 0);
   const x = p.input;
   w.u32(x?.F ?? 0, x?.base ?? 0, x?.sT ?? 0, x?.sB ?? 0);
-  for (let d = 0; d < 2; d++) {
-    const dir = p.dirs[d] ?? p.dirs[0]!;
-    w.u32(dir.reverse ? 1 : 0, dir.aligned ? 1 : 0, dir.yBase, 0);
-  }
+  writeSeqDirs(w, p.dirs);
 }
 
 export function sequenceDispatch(B: number, D: number, rows: number): [number, number, number] {

@@ -546,10 +546,12 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const weights: BufferRef = packed ? { packed: dirs } : { weights: layer, part: 'u' };
     const buffersOf: BufferRef[] = [weights, P(pBuf), P(sBuf), P(y.buf)];
     if (fused) buffersOf.push(P(x.buf), { weights: layer, part: 'w' });
+    // How each direction reads and stores its steps (the sequence kernels' SeqDir, counted steps too).
+    const seqDirs = dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) }));
     const tOut = (d: number, s: number) => {
-      const l = dirs[d]!.config;
-      const tIn = l.goBackwards ? T - 1 - s : s;
-      return l.goBackwards && l.timeAligned ? tIn : s;
+      const { reverse, aligned } = seqDirs[d]!;
+      const tIn = reverse ? T - 1 - s : s;
+      return aligned ? tIn : s;
     };
     // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
     // copied to step 0's output, which step 0 then reads as its "previous output".
@@ -558,7 +560,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
       // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
       const sp = {
         B, T, D, maskOn, maskBase, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
-        dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
+        dirs: seqDirs,
         input: fused ? { F, base: x.base, sT: x.sT, sB: x.sB } : undefined,
       };
       const shape = fused ? { ...kernel.shape, fusedInputs: F } : kernel.shape;
@@ -575,8 +577,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
           B, H, D, state: layout, slotIn: 0, maskOn, maskBase, ySB: y.sB, seqOut: seq, cfg,
           dirs: dirs.map(() => ({ tIn: 0, yOff: 0, prevYOff: 0, hasPrev: false })),
           counted: {
-            T, ysT: seq ? y.sT : 0, ctrBase: layout.floats, gx: workgroups[0], gy: workgroups[1],
-            dirs: dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) })),
+            T, ysT: seq ? y.sT : 0, ctrBase: layout.floats, gx: workgroups[0], gy: workgroups[1], dirs: seqDirs,
           },
         };
         const uniformOffset = arena.add(program.uniformSize, (v) => writeStepParams(v, params));

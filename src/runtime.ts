@@ -59,9 +59,10 @@ export interface CompileOptions {
   /**
    * WebGPU recurrent kernel: 'auto' (default) picks per layer, 'step' runs one fused dispatch per time
    * step, 'tiled' the same tiled for batches (h staged in workgroup memory, four rows a thread; LSTM
-   * without a projection and GRU with reset_after, other layers as 'step'), 'sequence' runs every step of a layer in one dispatch where the layer fits one workgroup,
-   * 'wavefront' runs a stack of two forward SimpleRNN or LSTM layers (same cell options) as one
-   * dispatch, layer 1 at step t next to layer 2 at step t - 1, and other layers as 'sequence'.
+   * without a projection and GRU with reset_after, other layers as 'step'), 'sequence' runs every step
+   * of a layer in one dispatch where the layer fits one workgroup, 'wavefront' runs a stack of two
+   * forward SimpleRNN or LSTM layers (same cell options) as one dispatch, layer 1 at step t next to
+   * layer 2 at step t - 1, and other layers as 'sequence'.
    */
   kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
   /**

@@ -8,7 +8,7 @@
 #                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
 #                                              # adds the wavefront kernel)
 # Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 130 s on
-# an H200 (2026-11-27, floor and forced kernels included; the probes add under a minute), at most about
+# an H200 (2026-11-27, floor and forced kernels included; the probes add a minute or two), at most about
 # 10 (every step at its timeout; the probes start only while they can end by 500 s). webgpu-rnn and
 # cuDNN come first: a slow tfjs or probe can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
@@ -105,13 +105,13 @@ if [ "${BENCH_TFJS:-1}" != 0 ]; then
   progress "$OUT/tfjs.log"
 fi
 
-# Probes (bench/gpu/probes/README.md): the projection matmul alone, predict() with and without its
-# upload, the host cost of a dispatch by how it is bound and of encoding one, and three upload paths;
+# Probes (bench/gpu/probes/README.md): the projection matmul alone, a step's cost by kernel and hidden
+# size, predict() with and without its upload, the host cost of a dispatch by how it is bound and of encoding one, and three upload paths;
 # into probes/. Last
 # before the report, and each only while it can end before the call is 500 s old, so they never crowd
 # out the benchmarks or push a slow call past the device's 10 minutes.
 if [ "${BENCH_PROBES:-1}" != 0 ]; then
-  stamp "probes: matmul, no-upload, bind, encode, upload"
+  stamp "probes: matmul, steps, no-upload, bind, encode, upload"
   mkdir -p "$OUT/probes"
   probe() {  # probe NAME TIMEOUT COMMAND...: its output into probes/NAME.txt, then its exit status
     local name=$1 limit=$2; shift 2
@@ -119,8 +119,9 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
     timeout "$limit" "$@" > "$OUT/probes/$name.txt" 2>&1
     echo "probe $name exit $?" >> "$OUT/probes/probes.log"
   }
-  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/no-upload.js ]; then
+  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/steps.js ] && [ -e bench/dist/probes/no-upload.js ]; then
     probe matmul 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js
+    probe steps 60 bash "$kit/run.sh" node bench/dist/probes/steps.js
     probe no-upload 60 env NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b bash "$kit/run.sh" node bench/dist/probes/no-upload.js
   else
     echo "bench/dist/probes/ is missing (a bench/dist built before the probes): rebuild with 'npm run bench -- --build-only'" >> "$OUT/probes/probes.log"
@@ -129,7 +130,7 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
   probe encode 20 bash "$kit/run.sh" node bench/gpu/probes/encode.mjs
   probe upload 30 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs
   cat "$OUT/probes/probes.log"
-  grep -hE '^(matmul|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
+  grep -hE '^(matmul|steps:|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
 fi
 
 [ -n "$clocks" ] && kill "$clocks" 2> /dev/null

@@ -14,8 +14,10 @@
 //                  constant (what recurrent_resident.wgsl and matmul_resident.wgsl do, through
 //                  src/kernels/broadcast.ts reduceSource)
 //   resident-subgroups  the same, each quad of x loaded by one lane of 8 and handed to the others with
-//                  subgroupBroadcast (what the resident kernels do where the device has subgroups;
+//                  subgroupShuffle (what the resident kernels do where the device has subgroups;
 //                  run only where subgroupMinSize >= 8)
+//   resident-broadcast  the same with subgroupBroadcast, which the kernels used before: on llvmpipe
+//                  each broadcast is a permute and a masked move, a shuffle the permute alone
 //   dispatch       the cost of one more (empty) dispatch in a compute pass
 // It prints GMAC/s (or µs per dispatch), the minimum of several timed submits. On llvmpipe a load whose
 // address is not a compile-time constant runs as a scalar loop over the SIMD lanes with a bounds check
@@ -122,6 +124,12 @@ var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
   Y[n] = acc;
 }`;
 
+/** resident-unrolled with each quad of x loaded by one lane of 8 and handed to the others by `op`. */
+const subgroupProbe = (op) => `enable subgroups;\n${residentProbe(
+  Array.from({ length: K / 32 }, (_, b) => `\n    { let mine = xr[${8 * b}u + sl % 8u];${Array.from({ length: 8 }, (_, l) =>
+    `\n      { let xv = ${op}(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
+  ', @builtin(subgroup_invocation_id) sl: u32')}`;
+
 // Each thread computes outputs 4n .. 4n+3 (one vec4 of weights per input k).
 const probes = {
   // Eight independent f32 chains, the loop body written out four times: enough independent work to
@@ -164,10 +172,10 @@ ${Array.from({ length: 4 }, () => `    ${Array.from({ length: 8 }, (_, j) => `a$
     }`) },
   'resident-unrolled': { macs: STEPS * K * N, rows: 1, code: residentProbe(
     Array.from({ length: K / 4 }, (_, q) => `\n    { let xv = xr[${q}u]; acc += ${quadTerm(q)}; }`).join('')) },
-  ...(hasSubgroups ? { 'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: `enable subgroups;\n${residentProbe(
-    Array.from({ length: K / 32 }, (_, b) => `\n    { let mine = xr[${8 * b}u + sl % 8u];${Array.from({ length: 8 }, (_, l) =>
-      `\n      { let xv = subgroupBroadcast(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
-    ', @builtin(subgroup_invocation_id) sl: u32')}` } } : {}),
+  ...(hasSubgroups ? {
+    'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: subgroupProbe('subgroupShuffle') },
+    'resident-broadcast': { macs: STEPS * K * N, rows: 1, code: subgroupProbe('subgroupBroadcast') },
+  } : {}),
 };
 
 async function pipelineFor(code) {
@@ -300,7 +308,8 @@ function docs() {
     `| rows8-staged | the same, x staged in workgroup memory as vec4s (the step kernel's and matmul_rows.wgsl's CPU-emulated shape) | ${rate['rows8-staged'].gmacs.toFixed(2)} GMAC/s |`,
     `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps; the reduction a loop | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
     `| resident-unrolled | the same, the reduction written out: constant private and workgroup indices | ${rate['resident-unrolled'].gmacs.toFixed(2)} GMAC/s |`,
-    ...(rate['resident-subgroups'] ? [`| resident-subgroups | the same, each quad of x loaded by one lane of 8 and handed to the others with subgroupBroadcast (the resident kernels' shape here) | ${rate['resident-subgroups'].gmacs.toFixed(2)} GMAC/s |`] : []),
+    ...(rate['resident-subgroups'] ? [`| resident-subgroups | the same, each quad of x loaded by one lane of 8 and handed to the others with subgroupShuffle (the resident kernels' shape here) | ${rate['resident-subgroups'].gmacs.toFixed(2)} GMAC/s |`] : []),
+    ...(rate['resident-broadcast'] ? [`| resident-broadcast | the same with subgroupBroadcast (the kernels' choice before 2026-11-27: a masked move more per broadcast on llvmpipe) | ${rate['resident-broadcast'].gmacs.toFixed(2)} GMAC/s |`] : []),
     `| dispatch | one more empty dispatch in a compute pass | ${rate.dispatch.usPerDispatch.toFixed(1)} µs |`,
     '',
     'llvmpipe compiles a WGSL multiply-add (`a * b + c` or `fma`) to a vmulps and a vaddps on 8 lanes',
@@ -326,7 +335,7 @@ function docs() {
     'arithmetic: every vmulps reads its weight from the thread\'s private copy (32 bytes per 8',
     'multiply-adds; for a hidden size of 256 a workgroup streams 1 MiB of weights a step, 2 MiB with',
     'an input projection of 256 inputs inside: more than a core\'s L2 here), and each',
-    'quad of h or x reaches the lanes through a per-lane load loop and four subgroup broadcasts. In',
+    'quad of h or x reaches the lanes through a per-lane load loop and four subgroup shuffles. In',
     'recurrent_resident.wgsl\'s step for a hidden size of 256 (`GALLIVM_DEBUG=asm`), 2,074 of about',
     '6,300 instructions are the multiply-adds\' vmulps and vaddps.',
     '',

@@ -1,6 +1,6 @@
 // The lane of the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl) with subgroups;
 // their reduce() follows, written out by reduceSource() in src/kernels/broadcast.ts: it calls
-// subgroupBroadcast, so every lane of the workgroup must call it, in uniform control flow.
+// subgroupShuffle, so every lane of the workgroup must call it, in uniform control flow.
 
 struct Lane {
   @builtin(local_invocation_index) index: u32,

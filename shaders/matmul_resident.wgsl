@@ -2,7 +2,7 @@
 // inputs of at most 256 features (K): each thread owns CPT quads of four consecutive columns and
 // copies their K rows of W into private memory once, then runs through the workgroup's rows of X (p.rows of them),
 // each row's quads of x loaded once (from storage, or for K > 128 from the row staged in workgroup
-// memory: STAGED) and shared across lanes (subgroupBroadcast) where the adapter has subgroups. On
+// memory: STAGED) and shared across lanes (subgroupShuffle) where the adapter has subgroups. On
 // llvmpipe a storage load at a computed address is a scalar loop over the SIMD lanes, while the
 // private weights are read at constant indices (the reduction is written out in full): a multiply-add
 // costs a fraction of a load.

@@ -8,7 +8,7 @@
 // The hidden state lives in workgroup memory as vec4s (per row two ping-pong buffers, one barrier per
 // step; GRU reset-before a second for r * h).
 // With the `subgroups` feature (broadcast_subgroups.wgsl) each lane loads one vec4 of h and
-// subgroupBroadcast hands it to the others, so one load serves several lanes.
+// subgroupShuffle hands it to the others, so one load serves several lanes.
 //
 // With XQ > 0 the layer's input projection runs here too (fused): each thread also keeps its unit's
 // columns of the input kernel W (and its bias) in private memory, each step's x is staged in

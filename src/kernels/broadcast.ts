@@ -40,9 +40,11 @@ export interface Reduction {
  * array of 4 (zero past the shape's sums). Unrolled, every index into the kernel's private weights is a constant,
  * which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and Mesa's
  * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
- * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupBroadcast hands every lane each quad in
+ * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupShuffle hands every lane each quad in
  * turn, so one load serves sgw lanes (the last group's loads past its quads go unused, but quad() must
- * stay in bounds for them). Rows' terms read the same weights, which the compiler then loads once for all
+ * stay in bounds for them). Shuffle, not subgroupBroadcast, though both read lane l here: llvmpipe
+ * (Mesa 25.0) compiles each broadcast to a permute and a masked move, a shuffle to the permute alone, and
+ * config b's pass took 5% less (pairwise in one process: 0.946 and 0.948 over 20 rounds each). Rows' terms read the same weights, which the compiler then loads once for all
  * of them; units' terms read the same broadcast quad. Without subgroups the quad's index holds the
  * buffer `src`, a runtime value, so each quad is a per-lane loop (config b about 2.7x slower than with
  * subgroups). A copy of the reduction per buffer makes every index a constant, but LLVM did not finish
@@ -67,7 +69,7 @@ function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape:
     for (let q0 = first; q0 < end; q0 += sgw) {
       lines.push(`  { ${rs.map((r) => `let m${r} = ${quad(r, `${q0}u + sl % ${sgw}u`)};`).join(' ')}`);
       for (let l = 0; l < Math.min(sgw, end - q0); l++) {
-        lines.push(`    { ${rs.map((r) => `let h${r} = subgroupBroadcast(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
+        lines.push(`    { ${rs.map((r) => `let h${r} = subgroupShuffle(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
       }
       lines.push('  }');
     }

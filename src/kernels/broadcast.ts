@@ -21,8 +21,9 @@ export function coveredQuads(nq: number): number {
 
 /**
  * How a resident kernel's reduction is laid out: the recurrent kernel's batch `rows` (each with its
- * own h: quad(r, src, q), term(hv, q)) or the matmul's column quads per thread, `units` (one row of
- * x, several weight quads: quad(src, q), term(hv, q, u)); up to 4 sums in all.
+ * own h: quad(r, src, q), acc += term(hv, q), or from 4 rows addTerm(&acc, hv, q)) or the matmul's
+ * column quads per thread, `units` (one row of x, several weight quads: quad(src, q), acc += term(hv,
+ * q, u)); up to 4 sums in all.
  */
 export type ReduceShape = { rows: number } | { units: number };
 
@@ -35,31 +36,36 @@ export interface Reduction {
 
 /**
  * A reduction of the resident kernels (recurrent_resident.wgsl, matmul_resident.wgsl):
- * name(src, sl) = for each row or unit of `shape` the sum over its quads q of term(quad(.., q), q), with
- * quad() and term() defined by the kernel, written out in full (quads: coveredQuads), returned as an
- * array of 4 (zero past the shape's sums). Unrolled, every index into the kernel's private weights is a constant,
- * which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and Mesa's
- * compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
+ * name(src, sl) = for each row or unit of `shape` the sum over its quads q of the kernel's terms
+ * (see ReduceShape) of quad(.., q), written out in full (quads: coveredQuads), returned as an
+ * array of 4 (zero past the shape's sums). Unrolled, every index into the kernel's private weights is a
+ * constant, which llvmpipe compiles to plain vector loads; in a loop they are per-lane gathers, and
+ * Mesa's compiler does not unroll loops this long by itself (2x slower for 128 inputs, measured). With
  * subgroups (sgw lanes) lane l loads quad q0 + l and subgroupShuffle hands every lane each quad in
  * turn, so one load serves sgw lanes (the last group's loads past its quads go unused, but quad() must
  * stay in bounds for them). Shuffle, not subgroupBroadcast, though both read lane l here: llvmpipe
  * (Mesa 25.0) compiles each broadcast to a permute and a masked move, a shuffle to the permute alone, and
- * config b's pass took 5% less (pairwise in one process: 0.946 and 0.948 over 20 rounds each). Rows' terms read the same weights, which the compiler then loads once for all
- * of them; units' terms read the same broadcast quad. Without subgroups the quad's index holds the
- * buffer `src`, a runtime value, so each quad is a per-lane loop (config b about 2.7x slower than with
- * subgroups). A copy of the reduction per buffer makes every index a constant, but LLVM did not finish
- * compiling it in minutes (a 256-unit LSTM), so the kernels keep one reduction per call site.
+ * config b's pass took 5% less (pairwise in one process: 0.946 and 0.948 over 20 rounds each). Rows'
+ * terms read the same weights, which the compiler then loads once for all of them; units' terms read
+ * the same broadcast quad. Without subgroups the quad's index holds the buffer `src`, a runtime value,
+ * so each quad is a per-lane loop (config b about 2.7x slower than with subgroups). A copy of the
+ * reduction per buffer makes every index a constant, but LLVM did not finish compiling it in minutes
+ * (a 256-unit LSTM), so the kernels keep one reduction per call site.
  */
 function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape: ReduceShape): string {
   const rows = 'rows' in shape ? shape.rows : 1;
   const units = 'units' in shape ? shape.units : 1;
   const quad = (r: number, q: string) => ('rows' in shape ? `quad(${r}u, src, ${q})` : `quad(src, ${q})`);
-  const term = (hv: string, q: number, u: number) => ('units' in shape ? `term(${hv}, ${q}u, ${u}u)` : `term(${hv}, ${q}u)`);
+  // From 4 rows the recurrent kernel adds one product at a time (its addTerm); otherwise the kernel's
+  // term() sums a quad's products first, which measured faster there (see the kernels).
+  const addTerm = (acc: string, hv: string, q: number, u: number) => ('units' in shape
+    ? `${acc} += term(${hv}, ${q}u, ${u}u);`
+    : rows >= 4 ? `addTerm(&${acc}, ${hv}, ${q}u);` : `${acc} += term(${hv}, ${q}u);`);
   const sums: string[] = [];
   for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) sums.push(`acc${sums.length}`);
   const adds = (hv: (r: number) => string, q: number) => {
     const out: string[] = [];
-    for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) out.push(`acc${r * units + u} += ${term(hv(r), q, u)};`);
+    for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) out.push(addTerm(`acc${r * units + u}`, hv(r), q, u));
     return out.join(' ');
   };
   const lines: string[] = [];

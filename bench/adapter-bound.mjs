@@ -16,8 +16,6 @@
 //   resident-subgroups  the same, each quad of x loaded by one lane of 8 and handed to the others with
 //                  subgroupShuffle (what the resident kernels do where the device has subgroups;
 //                  run only where subgroupMinSize >= 8)
-//   resident-broadcast  the same with subgroupBroadcast, which the kernels used before: on llvmpipe
-//                  each broadcast is a permute and a masked move, a shuffle the permute alone
 //   dispatch       the cost of one more (empty) dispatch in a compute pass
 // It prints GMAC/s (or µs per dispatch), the minimum of several timed submits. On llvmpipe a load whose
 // address is not a compile-time constant runs as a scalar loop over the SIMD lanes with a bounds check
@@ -124,7 +122,11 @@ var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
   Y[n] = acc;
 }`;
 
-/** resident-unrolled with each quad of x loaded by one lane of 8 and handed to the others by `op`. */
+/**
+ * resident-unrolled with each quad of x loaded by one lane of 8 and handed to the others by `op`. (With
+ * subgroupBroadcast, which the kernels used before 968d50d, this one-row probe measured the same within
+ * its noise, 4.7-7.9 GMAC/s either way; config b's kernels took 5% less with the shuffle.)
+ */
 const subgroupProbe = (op) => `enable subgroups;\n${residentProbe(
   Array.from({ length: K / 32 }, (_, b) => `\n    { let mine = xr[${8 * b}u + sl % 8u];${Array.from({ length: 8 }, (_, l) =>
     `\n      { let xv = ${op}(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
@@ -174,7 +176,6 @@ ${Array.from({ length: 4 }, () => `    ${Array.from({ length: 8 }, (_, j) => `a$
     Array.from({ length: K / 4 }, (_, q) => `\n    { let xv = xr[${q}u]; acc += ${quadTerm(q)}; }`).join('')) },
   ...(hasSubgroups ? {
     'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: subgroupProbe('subgroupShuffle') },
-    'resident-broadcast': { macs: STEPS * K * N, rows: 1, code: subgroupProbe('subgroupBroadcast') },
   } : {}),
 };
 
@@ -309,7 +310,6 @@ function docs() {
     `| resident | one row, weights copied once into private memory and reused for ${STEPS} steps; the reduction a loop | ${rate.resident.gmacs.toFixed(2)} GMAC/s |`,
     `| resident-unrolled | the same, the reduction written out: constant private and workgroup indices | ${rate['resident-unrolled'].gmacs.toFixed(2)} GMAC/s |`,
     ...(rate['resident-subgroups'] ? [`| resident-subgroups | the same, each quad of x loaded by one lane of 8 and handed to the others with subgroupShuffle (the resident kernels' shape here) | ${rate['resident-subgroups'].gmacs.toFixed(2)} GMAC/s |`] : []),
-    ...(rate['resident-broadcast'] ? [`| resident-broadcast | the same with subgroupBroadcast (the kernels' choice before 2026-11-27: a masked move more per broadcast on llvmpipe) | ${rate['resident-broadcast'].gmacs.toFixed(2)} GMAC/s |`] : []),
     `| dispatch | one more empty dispatch in a compute pass | ${rate.dispatch.usPerDispatch.toFixed(1)} µs |`,
     '',
     'llvmpipe compiles a WGSL multiply-add (`a * b + c` or `fma`) to a vmulps and a vaddps on 8 lanes',
@@ -378,7 +378,7 @@ function docs() {
   lines.push('', over.length
     ? `${over.join('; ')} (${alu.toFixed(2)} GMAC/s in this run): the whole pass at the speed of registers-only arithmetic, with no loads, barriers or activations. Out of reach on this adapter.`
     : `Every target needs less than the alu ceiling (${alu.toFixed(2)} GMAC/s in this run)${missed.length
-      ? `. Not met: ${missed.join('; ')}: the whole pass, loads, broadcasts, barriers and activations included, would have to run its multiply-adds at that fraction of the registers-only rate.`
+      ? `. Not met: ${missed.join('; ')}: the whole pass, loads, shuffles, barriers and activations included, would have to run its multiply-adds at that fraction of the registers-only rate.`
       : '.'}`, '');
   return `${lines.join('\n')}\n`;
 }

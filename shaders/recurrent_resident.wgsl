@@ -67,19 +67,15 @@ fn term(hv: vec4<f32>, q: u32) -> vec4<f32> {
   return hv.x * wres[k] + hv.y * wres[k + 1u] + hv.z * wres[k + 2u] + hv.w * wres[k + 3u];
 }
 
-// The same added to *acc one product at a time, which reduceSource() uses from 4 rows: config b's
-// pass (4 rows) then took 2-3% less on llvmpipe than with acc += term() (0.974-0.985 in five
-// in-process comparisons), config c's (1 row) 5% more.
-fn addTerm(acc: ptr<function, vec4<f32>>, hv: vec4<f32>, q: u32) {
+// Input 4q + k's share (its value hk) added to *acc: from 4 rows reduceSource() adds a quad's products
+// one input at a time, each input for every row in turn, so that one input's weights serve the rows
+// and then leave the registers (see reduceSource).
+fn addPart(acc: ptr<function, vec4<f32>>, hk: f32, q: u32, k: u32) {
   if (G == 1u) {
-    (*acc).x += dot(hv, wres[q]);
-    return;
+    (*acc).x += hk * wres[q][k];
+  } else {
+    *acc += hk * wres[4u * q + k];
   }
-  let k = 4u * q;
-  *acc += hv.x * wres[k];
-  *acc += hv.y * wres[k + 1u];
-  *acc += hv.z * wres[k + 2u];
-  *acc += hv.w * wres[k + 3u];
 }
 
 // struct Lane and subgroupLane(): broadcast_plain.wgsl or broadcast_subgroups.wgsl; reduce(buf, sl), for

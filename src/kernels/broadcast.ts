@@ -21,9 +21,9 @@ export function coveredQuads(nq: number): number {
 
 /**
  * How a resident kernel's reduction is laid out: the recurrent kernel's batch `rows` (each with its
- * own h: quad(r, src, q), acc += term(hv, q), or from 4 rows addTerm(&acc, hv, q)) or the matmul's
- * column quads per thread, `units` (one row of x, several weight quads: quad(src, q), acc += term(hv,
- * q, u)); up to 4 sums in all.
+ * own h: quad(r, src, q), acc += term(hv, q), or from 4 rows addPart(&acc, hv.x, q, 0) and so on)
+ * or the matmul's column quads per thread, `units` (one row of x, several weight quads: quad(src, q),
+ * acc += term(hv, q, u)); up to 4 sums in all.
  */
 export type ReduceShape = { rows: number } | { units: number };
 
@@ -56,16 +56,24 @@ function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape:
   const rows = 'rows' in shape ? shape.rows : 1;
   const units = 'units' in shape ? shape.units : 1;
   const quad = (r: number, q: string) => ('rows' in shape ? `quad(${r}u, src, ${q})` : `quad(src, ${q})`);
-  // From 4 rows the recurrent kernel adds one product at a time (its addTerm); otherwise the kernel's
-  // term() sums a quad's products first, which measured faster there (see the kernels).
-  const addTerm = (acc: string, hv: string, q: number, u: number) => ('units' in shape
-    ? `${acc} += term(${hv}, ${q}u, ${u}u);`
-    : rows >= 4 ? `addTerm(&${acc}, ${hv}, ${q}u);` : `${acc} += term(${hv}, ${q}u);`);
+  const term = (hv: string, q: number, u: number) => ('units' in shape ? `term(${hv}, ${q}u, ${u}u)` : `term(${hv}, ${q}u)`);
   const sums: string[] = [];
   for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) sums.push(`acc${sums.length}`);
-  const adds = (hv: (r: number) => string, q: number) => {
+  // Quad q's terms for every sum; hv(r, c) is the quad row r reads, or (c) one component of it. From 4
+  // rows (the recurrent kernel) one input at a time, for every row in turn (its addPart): that input's
+  // weights serve the 4 rows and are done with, where a quad's terms row by row keep all 16 weight
+  // registers of the quad live next to the 16 sums and spill sums (llvmpipe: 32 vector registers).
+  // Config b's pass, in in-process comparisons: adding the products one at a time row by row took
+  // 0.975-0.988 of term()'s time (a8832bb), and this order 0.970-0.984 of that. With one row config c
+  // took 5% longer than with term(), which sums a quad's products first; it stays below 4 rows.
+  const byInput = 'rows' in shape && rows >= 4;
+  const adds = (hv: (r: number, c?: string) => string, q: number) => {
     const out: string[] = [];
-    for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) out.push(addTerm(`acc${r * units + u}`, hv(r), q, u));
+    if (byInput) {
+      ['x', 'y', 'z', 'w'].forEach((c, k) => { for (let r = 0; r < rows; r++) out.push(`addPart(&acc${r}, ${hv(r, c)}, ${q}u, ${k}u);`); });
+    } else {
+      for (let r = 0; r < rows; r++) for (let u = 0; u < units; u++) out.push(`acc${r * units + u} += ${term(hv(r), q, u)};`);
+    }
     return out.join(' ');
   };
   const lines: string[] = [];
@@ -75,12 +83,17 @@ function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape:
     for (let q0 = first; q0 < end; q0 += sgw) {
       lines.push(`  { ${rs.map((r) => `let m${r} = ${quad(r, `${q0}u + sl % ${sgw}u`)};`).join(' ')}`);
       for (let l = 0; l < Math.min(sgw, end - q0); l++) {
-        lines.push(`    { ${rs.map((r) => `let h${r} = subgroupShuffle(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
+        if (byInput) {
+          // Each component shuffled where it is used: a vec4 shuffled first would hold 4 registers a row.
+          lines.push(`    { ${adds((r, c) => `subgroupShuffle(m${r}.${c}, ${l}u)`, q0 + l)} }`);
+        } else {
+          lines.push(`    { ${rs.map((r) => `let h${r} = subgroupShuffle(m${r}, ${l}u);`).join(' ')} ${adds((r) => `h${r}`, q0 + l)} }`);
+        }
       }
       lines.push('  }');
     }
   } else {
-    for (let q = first; q < end; q++) lines.push(`  { ${rs.map((r) => `let h${r} = ${quad(r, `${q}u`)};`).join(' ')} ${adds((r) => `h${r}`, q)} }`);
+    for (let q = first; q < end; q++) lines.push(`  { ${rs.map((r) => `let h${r} = ${quad(r, `${q}u`)};`).join(' ')} ${adds((r, c) => (c ? `h${r}.${c}` : `h${r}`), q)} }`);
   }
   const result = [0, 1, 2, 3].map((i) => (i < sums.length ? sums[i] : 'vec4<f32>(0.0)')).join(', ');
   return `fn ${name}(src: u32, sl: u32) -> array<vec4<f32>, 4> {\n${sums.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}\n${lines.join('\n')}\n  return array<vec4<f32>, 4>(${result});\n}\n`;

@@ -14,7 +14,7 @@ import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu, u
 const gpu = useWebGpuRuntime();
 /**
  * A second runtime on a device of the same adapter created without the `subgroups` feature (as a
- * caller's device may be): the resident kernels then take their path without subgroup broadcasts.
+ * caller's device may be): the resident kernels then take their path without subgroup shuffles.
  */
 let plainRt: Runtime;
 /** Dawn frees an instance whose JS object is collected: kept for the whole file. */
@@ -36,7 +36,7 @@ afterAll(() => {
 describeVariant('sequence kernel', { kernel: 'sequence' }, gpu);
 
 // On CI's CPU-emulated adapter the sequence variant runs the resident kernels with subgroup
-// broadcasts; this device has no subgroups, so they run their plain path (CORE_CASES).
+// shuffles; this device has no subgroups, so they run their plain path (CORE_CASES).
 describe('GPU vs float64 reference, sequence kernel on a device without subgroups', () => {
   test('the device really lacks the feature', () => {
     expect(onWebGpu(plainRt).device!.features.has('subgroups' as GPUFeatureName)).toBe(false);

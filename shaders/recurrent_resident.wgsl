@@ -41,7 +41,7 @@ var<private> wres: array<vec4<f32>, RES_K>;
 
 // [row][NB][XQ + HQ]: each buffer holds a step's x (fused; quads 0 .. XQ-1) then h; zero past F and H.
 const LQ: u32 = XQ + HQ;
-// (8 quads more: a reduction's last subgroup broadcast group may load past its quads, unused.)
+// (8 quads more: a reduction's last group of shuffled quads may load past its quads, unused.)
 var<workgroup> hq: array<vec4<f32>, ROWS * NB * LQ + 8u>;
 // Each thread's unit, read back after a barrier (see main).
 var<workgroup> units: array<u32, 256>;

@@ -2,8 +2,8 @@ import broadcastPlainWgsl from '../../shaders/broadcast_plain.wgsl?raw';
 import broadcastSubgroupsWgsl from '../../shaders/broadcast_subgroups.wgsl?raw';
 
 /**
- * Lanes a subgroup broadcast may serve in the resident kernels, given the device's `subgroups` feature
- * and its smallest subgroup size: 8 or 4, or 0 (no subgroups, or too small).
+ * Lanes one load may serve through subgroup shuffles in the resident kernels, given the device's
+ * `subgroups` feature and its smallest subgroup size: 8 or 4, or 0 (no subgroups, or too small).
  */
 export function subgroupWidthFor(hasSubgroups: boolean, minSize: number): number {
   if (!hasSubgroups) return 0;

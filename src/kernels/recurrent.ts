@@ -319,7 +319,7 @@ export interface SequenceShape {
    * weights in private memory.
    */
   resident?: boolean;
-  /** With resident: lanes one subgroup broadcast serves (4 or 8), or 0 without subgroups. */
+  /** With resident: lanes one load of a quad serves through subgroup shuffles (4 or 8); 0 without subgroups. */
   subgroupWidth?: number;
   /**
    * With resident: the layer's input features when its input projection runs inside the kernel

@@ -163,7 +163,10 @@ export interface PlanOptions {
   precision?: Precision;
   /** A CPU-emulated adapter (lavapipe, SwiftShader): kernels shaped for SIMD lanes on CPU cores. */
   softwareAdapter?: boolean;
-  /** Lanes one subgroup broadcast serves in the resident kernel (subgroupWidthFor); 0 without subgroups. */
+  /**
+   * Lanes one load of a quad serves through subgroup shuffles in the resident kernel
+   * (subgroupWidthFor); 0 without subgroups.
+   */
   subgroupWidth?: number;
   /**
    * Run a layer's input projection inside the resident kernel where it fits (fusedInputFits), instead

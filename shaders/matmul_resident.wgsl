@@ -43,7 +43,8 @@ fn quad(xb: u32, q: u32) -> vec4<f32> {
 
 // Quad q's share of the thread's column quad u, its four products summed (adding them to the sum one
 // at a time, as recurrent_resident.wgsl's addPart does from 4 rows, made a Dense of 64 inputs and 1024
-// units over 2048 rows 25% slower on llvmpipe).
+// units over 2048 rows 25% slower on llvmpipe: 22 -> 27-28 ms in three alternated runs of a scratch
+// script, 2026-11-27).
 fn term(xv: vec4<f32>, q: u32, u: u32) -> vec4<f32> {
   let k = u * UROWS + 4u * q;
   return xv.x * wres[k] + xv.y * wres[k + 1u] + xv.z * wres[k + 2u] + xv.w * wres[k + 3u];

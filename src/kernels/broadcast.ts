@@ -45,7 +45,7 @@ export interface Reduction {
  * turn, so one load serves sgw lanes (the last group's loads past its quads go unused, but quad() must
  * stay in bounds for them). Shuffle, not subgroupBroadcast, though both read lane l here: llvmpipe
  * (Mesa 25.0) compiles each broadcast to a permute and a masked move, a shuffle to the permute alone, and
- * config b's pass took 5% less (pairwise in one process: 0.946 and 0.948 over 20 rounds each). Rows'
+ * config b's pass took 5% less (`node bench/ab.mjs dd1ffac 968d50d`: 0.952 of the time). Rows'
  * terms read the same weights, which the compiler then loads once for all of them; units' terms read
  * the same broadcast quad. Without subgroups the quad's index holds the buffer `src`, a runtime value,
  * so each quad is a per-lane loop (config b about 2.7x slower than with subgroups). A copy of the
@@ -63,9 +63,10 @@ function reduceSource({ name, first, quads: nq }: Reduction, sgw: number, shape:
   // rows (the recurrent kernel) one input at a time, for every row in turn (its addPart): that input's
   // weights serve the 4 rows and are done with, where a quad's terms row by row keep all 16 weight
   // registers of the quad live next to the 16 sums and spill sums (llvmpipe: 32 vector registers).
-  // Config b's pass, in in-process comparisons: adding the products one at a time row by row took
-  // 0.975-0.988 of term()'s time (a8832bb), and this order 0.970-0.984 of that. With one row config c
-  // took 5% longer than with term(), which sums a quad's products first; it stays below 4 rows.
+  // Config b's pass (`node bench/ab.mjs A B`): adding the products one at a time row by row took 0.969
+  // of term()'s time (968d50d -> a8832bb), and this order 0.964 of that (a8832bb -> 3d83884). With one
+  // row config c took 5% longer than with term(), which sums a quad's products first; it stays below
+  // 4 rows.
   const byInput = 'rows' in shape && rows >= 4;
   const adds = (hv: (r: number, c?: string) => string, q: number) => {
     const out: string[] = [];

@@ -123,13 +123,14 @@ var<workgroup> xr: array<vec4<f32>, ${K / 4}>;
 }`;
 
 /**
- * resident-unrolled with each quad of x loaded by one lane of 8 and handed to the others by `op`. (With
- * subgroupBroadcast, which the kernels used before 968d50d, this one-row probe measured the same within
- * its noise, 4.7-7.9 GMAC/s either way; config b's kernels took 5% less with the shuffle.)
+ * resident-unrolled with each quad of x loaded by one lane of 8 and handed to the others by
+ * subgroupShuffle. (With subgroupBroadcast, which the kernels used before 968d50d, this one-row probe
+ * measured the same within its noise, 4.7-7.9 GMAC/s either way; config b's kernels took 5% less with
+ * the shuffle: `node bench/ab.mjs dd1ffac 968d50d`.)
  */
-const subgroupProbe = (op) => `enable subgroups;\n${residentProbe(
+const subgroupProbe = `enable subgroups;\n${residentProbe(
   Array.from({ length: K / 32 }, (_, b) => `\n    { let mine = xr[${8 * b}u + sl % 8u];${Array.from({ length: 8 }, (_, l) =>
-    `\n      { let xv = ${op}(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
+    `\n      { let xv = subgroupShuffle(mine, ${l}u); acc += ${quadTerm(8 * b + l)}; }`).join('')} }`).join(''),
   ', @builtin(subgroup_invocation_id) sl: u32')}`;
 
 // Each thread computes outputs 4n .. 4n+3 (one vec4 of weights per input k).
@@ -175,7 +176,7 @@ ${Array.from({ length: 4 }, () => `    ${Array.from({ length: 8 }, (_, j) => `a$
   'resident-unrolled': { macs: STEPS * K * N, rows: 1, code: residentProbe(
     Array.from({ length: K / 4 }, (_, q) => `\n    { let xv = xr[${q}u]; acc += ${quadTerm(q)}; }`).join('')) },
   ...(hasSubgroups ? {
-    'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: subgroupProbe('subgroupShuffle') },
+    'resident-subgroups': { macs: STEPS * K * N, rows: 1, code: subgroupProbe },
   } : {}),
 };
 

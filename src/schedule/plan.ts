@@ -551,10 +551,11 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     if (fused) buffersOf.push(P(x.buf), { weights: layer, part: 'w' });
     // How each direction reads and stores its steps (the sequence kernels' SeqDir, counted steps too).
     const seqDirs = dirs.map((l, d) => ({ reverse: l.config.goBackwards, aligned: l.config.goBackwards && l.config.timeAligned, yBase: yBase(d) }));
-    const tOut = (d: number, s: number) => {
+    /** Step s of direction d: the time it reads and the time its output goes to (step_times.wgsl's stepTimes). */
+    const stepTimes = (d: number, s: number) => {
       const { reverse, aligned } = seqDirs[d]!;
       const tIn = reverse ? T - 1 - s : s;
-      return aligned ? tIn : s;
+      return { tIn, tOut: aligned ? tIn : s };
     };
     // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
     // copied to step 0's output, which step 0 then reads as its "previous output".
@@ -586,10 +587,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
         const uniformOffset = arena.add(program.uniformSize, (v) => writeStepParams(v, params));
         for (let s = 0; s < T; s++) dispatches.push({ program, buffers: buffersOf, uniformOffset, workgroups });
       } else for (let s = 0; s < T; s++) {
-        const dirParams: StepDir[] = dirs.map((l, d) => ({
-          tIn: l.config.goBackwards ? T - 1 - s : s,
-          yOff: yBase(d) + (seq ? tOut(d, s) * y.sT : 0),
-          prevYOff: s > 0 ? yBase(d) + (seq ? tOut(d, s - 1) * y.sT : 0) : carry ? y.base : 0,
+        const dirParams: StepDir[] = dirs.map((_, d) => ({
+          tIn: stepTimes(d, s).tIn,
+          yOff: yBase(d) + (seq ? stepTimes(d, s).tOut * y.sT : 0),
+          prevYOff: s > 0 ? yBase(d) + (seq ? stepTimes(d, s - 1).tOut * y.sT : 0) : carry ? y.base : 0,
           hasPrev: s > 0 || carry,
         }));
         const params = { B, H, D, state: layout, slotIn: s % 2, maskOn, maskBase, ySB: y.sB, seqOut: seq, cfg, dirs: dirParams };

@@ -25,6 +25,7 @@
 // h slot and Y, and handles masked steps.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
 // The epilogue, finish(), and pre(): step_finish.wgsl, shared with recurrent_tiled.wgsl.
+// The unstaged reduction, reduceRows(): step_reduce.wgsl, shared with recurrent_wavefront_step.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup
@@ -109,37 +110,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
     }
   } else if (j < H) {
-    if (G == 1u) {
-      for (var q = slice; q < (K + 3u) / 4u; q += KS) {
-        let u = loadU(uBase + q * H + j);
-        let k = 4u * q;
-        for (var r = 0u; r < R; r++) {
-          let hb = rowBase[r] + k;
-          var hv = vec4<f32>(S[hb], 0.0, 0.0, 0.0);
-          if (k + 1u < K) { hv.y = S[hb + 1u]; }
-          if (k + 2u < K) { hv.z = S[hb + 2u]; }
-          if (k + 3u < K) { hv.w = S[hb + 3u]; }
-          acc[r].x += dot(hv, u);
-        }
-      }
-    } else {
-      // Four independent weight loads per iteration, then their multiply-adds.
-      var k = slice;
-      for (; k + 3u * KS < K; k += 4u * KS) {
-        let u0 = loadU(uBase + k * H + j);
-        let u1 = loadU(uBase + (k + KS) * H + j);
-        let u2 = loadU(uBase + (k + 2u * KS) * H + j);
-        let u3 = loadU(uBase + (k + 3u * KS) * H + j);
-        for (var r = 0u; r < R; r++) {
-          let hb = rowBase[r] + k;
-          acc[r] += S[hb] * u0 + S[hb + KS] * u1 + S[hb + 2u * KS] * u2 + S[hb + 3u * KS] * u3;
-        }
-      }
-      for (; k < K; k += KS) {
-        let u = loadU(uBase + k * H + j);
-        for (var r = 0u; r < R; r++) { acc[r] += S[rowBase[r] + k] * u; }
-      }
-    }
+    acc = reduceRows(rowBase, K, uBase, H, j, slice);   // step_reduce.wgsl
   }
   if (KS == 1u) {
     // One thread per unit: its sums are complete, and no partials need to meet.

@@ -25,16 +25,7 @@ const MAX_R: u32 = 4u;
 const CAP: u32 = 512u;
 const PART: u32 = 768u;
 
-// U (binding 0, weights_f32.wgsl or weights_f16.wgsl): layer 1's block (recurrent_step.wgsl's
-// layout), then at u2 layer 2's [H1 + H2] rows ([ceil((H1 + H2) / 4)] quads for SimpleRNN), its
-// biases at bias2 and peepholes at peep2.
-struct Params {
-  B: u32, H1: u32, H2: u32, T: u32,
-  row: u32, pRow: u32, u2: u32, bias2: u32,
-  peep1: u32, peep2: u32, yBase: u32, ySB: u32,
-  ysT: u32, clip: f32, aF: f32, bF: f32,
-  aG: f32, bG: f32, aH: f32, bH: f32,
-}
+// Params, pre() and pairCell(): wavefront_pair.wgsl.
 
 @group(0) @binding(1) var<storage, read> P: array<f32>;   // layer 1's x W + b, [T][B][pRow]
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
@@ -42,10 +33,6 @@ struct Params {
 
 var<workgroup> hv: array<f32, 1024>;   // [2][R][row]: h1 then h2 of each row
 var<workgroup> part: array<vec4<f32>, PART>;
-
-fn pre(x: f32) -> f32 {
-  return clamp(x, -st.clip, st.clip);
-}
 
 fn partAt(q: u32, r: u32, slice: u32, lane: u32) -> u32 {
   return ((q * R + r) * (KS - 1u) + slice - 1u) * UL + lane;
@@ -137,25 +124,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         var a = acc[q][r];
         for (var sl = 1u; sl < KS; sl++) { a += part[partAt(q, r, sl, lane)]; }
         let b = b0 + r;
-        // Pre-activations: layer 1's input projection from P, layer 2's bias (its x W is in a).
-        var z = a;
-        if (second) {
-          z += loadU(st.bias2 + j);
-        } else {
-          let pb = s * st.B * st.pRow + b * st.pRow + j;
-          z.x += P[pb];
-          if (G == 4u) { z += vec4<f32>(0.0, P[pb + st.H1], P[pb + 2u * st.H1], P[pb + 3u * st.H1]); }
-        }
-        var h = 0.0;
-        if (CELL == 0u) {
-          h = activate(ACT_G, pre(z.x), st.aG, st.bG);
-        } else {
-          var peep = vec4<f32>(0.0);
-          if (PEEPHOLE) { peep = loadU(select(st.peep1, st.peep2, second) + j); }
-          let hc = lstmCell(z, c[q][r], peep);
-          h = hc.x;
-          c[q][r] = hc.y;
-        }
+        let hc = pairCell(second, b, j, s, a, c[q][r]);
+        let h = hc.x;
+        c[q][r] = hc.y;
         hv[(1u - cur) * CAP + r * st.row + select(0u, st.H1, second) + j] = h;
         if (second) { Y[st.yBase + (s - 1u) * st.ysT + b * st.ySB + j] = h; }
       }

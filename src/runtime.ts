@@ -62,9 +62,10 @@ export interface CompileOptions {
    * without a projection and GRU with reset_after, other layers as 'step'), 'sequence' runs every step
    * of a layer in one dispatch where the layer fits one workgroup, 'wavefront' runs a stack of two
    * forward SimpleRNN or LSTM layers (same cell options) as one dispatch, layer 1 at step t next to
-   * layer 2 at step t - 1, and other layers as 'sequence'.
+   * layer 2 at step t - 1, and other layers as 'sequence'; 'wavefront-step' runs such a stack as one
+   * dispatch per step for both layers (T + 1 in all instead of 2T), and other layers as 'step'.
    */
-  kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
+  kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
   /**
    * WebGPU storage precision of the recurrent weights: 'f16' halves the weight traffic of every step
    * (arithmetic and states stay f32; no shader-f16 feature needed). Default 'f32'. The CPU backend

@@ -13,7 +13,7 @@ import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { type GpuCase, allCases, browserCases, wavefrontCases } from './support/cases.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
-import { runsTiled, runsWavefront } from './support/variants.js';
+import { runsTiled, runsWavefront, runsWavefrontSteps } from './support/variants.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -87,6 +87,14 @@ describe('Dawn OpenGL ES backend (compatibility), device passed to createRuntime
     test(`${c.name}, kernel: 'wavefront' (GPU shape)`, async () => {
       expect(rt!.backend).toBe('webgpu');
       assertCasePassed(await runCase(rt!, c, { kernel: 'wavefront', adapterClass: 'hardware' }, runsWavefront(c)));
+    }, TIMEOUT_MS);
+  }
+
+  // The wavefront step kernel, as the GPU machine runs it: 16 KiB of partial sums and 4 storage buffers.
+  for (const c of wavefrontCases().filter((k) => /issue example|simpleRNN\(33|lstm\(256/.test(k.name))) {
+    test(`${c.name}, kernel: 'wavefront-step' (GPU shape)`, async () => {
+      expect(rt!.backend).toBe('webgpu');
+      assertCasePassed(await runCase(rt!, c, { kernel: 'wavefront-step', adapterClass: 'hardware' }, runsWavefrontSteps(c)));
     }, TIMEOUT_MS);
   }
 

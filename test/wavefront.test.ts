@@ -8,10 +8,10 @@
 import { describe, expect, test } from 'vitest';
 import { type Model, type SymbolicTensor, input, layers, model, sequential } from '../src/index.js';
 import { RecurrentLayer } from '../src/graph/recurrent.js';
-import { wavefrontShape } from '../src/kernels/recurrent.js';
+import { wavefrontShape, wavefrontStepDispatch, wavefrontStepShape } from '../src/kernels/recurrent.js';
 import { type PlanOptions, buildPlan, wavefrontPairs } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';
-import { describeCases, runsWavefront, useWebGpuRuntime, wavefrontDispatches, withF16Tolerance } from './support/variants.js';
+import { describeCases, runsWavefront, runsWavefrontSteps, useWebGpuRuntime, wavefrontDispatches, withF16Tolerance } from './support/variants.js';
 
 const software: PlanOptions = { kernel: 'wavefront', softwareAdapter: true, maxThreads: 256 };
 const hardware: PlanOptions = { kernel: 'wavefront', softwareAdapter: false, maxThreads: 1024 };
@@ -115,9 +115,55 @@ describe('which stacked pairs run as a wavefront', () => {
   });
 });
 
+describe("the wavefront step kernel (kernel: 'wavefront-step')", () => {
+  const stepHardware: PlanOptions = { ...hardware, kernel: 'wavefront-step' };
+
+  test('a pair takes T + 1 dispatches with one uniform block and one set of buffers; other layers run as step', () => {
+    const m = sequential([
+      layers.lstm({ units: 16, returnSequences: true, inputShape: [7, 3] }),
+      layers.lstm({ units: 16, returnSequences: true }),
+      layers.lstm({ units: 8 }),
+    ]);
+    const plan = buildPlan(m, 2, [7], false, stepHardware);
+    const steps = plan.dispatches.filter((d) => d.program.name.includes('_wavefront_step '));
+    expect(steps).toHaveLength(8);
+    expect(new Set(steps.map((d) => d.uniformOffset)).size).toBe(1);
+    expect(new Set(steps.map((d) => d.buffers)).size).toBe(1);
+    expect(steps[0]!.program.name).toBe('lstm_wavefront_step f32 R=2 UW=16 KS=16 f=sigmoid g=tanh h=tanh');
+    // Layer 1's projection, the pair, then layer 3's projection and its 7 steps.
+    const names = plan.dispatches.map((d) => d.program.name.split(' ')[0]);
+    expect(names).toEqual(['matmul', ...Array(8).fill('lstm_wavefront_step'), 'matmul', ...Array(7).fill('lstm_step')]);
+    // The pair's state (h, c and the workgroups' counts) is cleared every pass.
+    const state = steps[0]!.buffers[2] as { plan: number };
+    expect(plan.clears).toContain(state.plan);
+  });
+
+  test('never in a stream plan or a masked one', () => {
+    const m = stack({}, {});
+    expect(plannedWavefronts(m, 2, { ...stepHardware, stream: true })).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, stepHardware, 7, true)).toHaveLength(0);
+    expect(plannedWavefronts(m, 2, stepHardware)).toHaveLength(8);
+  });
+
+  test('the shape: the step kernel\'s over both layers\' units, at most 4 rows a workgroup', () => {
+    // Configs b (hidden 256, batch 16) and a (hidden 128, batch 1) on a GPU.
+    expect(wavefrontStepShape(256, 256, 16, false, 1024)).toEqual({ rows: 4, units: 16, slices: 16 });
+    expect(wavefrontStepDispatch(256, 256, 16, { rows: 4, units: 16, slices: 16 })).toEqual([32, 4, 1]);
+    expect(wavefrontStepShape(128, 128, 1, false, 1024)).toEqual({ rows: 1, units: 16, slices: 16 });
+    expect(wavefrontStepShape(512, 512, 64, false, 1024)).toEqual({ rows: 4, units: 32, slices: 8 });
+    // Compatibility mode's 128 threads; a CPU-emulated adapter.
+    expect(wavefrontStepShape(256, 256, 16, false, 128)).toEqual({ rows: 4, units: 16, slices: 8 });
+    expect(wavefrontStepShape(5, 130, 65, true, 256)).toEqual({ rows: 4, units: 64, slices: 1 });
+  });
+});
+
 const gpu = useWebGpuRuntime();
 
 describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu, runsWavefront);
 describeCases('wavefront kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront', adapterClass: 'hardware' }, gpu, runsWavefront);
 const f16Cases = wavefrontCases().filter((c) => /issue example|simpleRNN\(33|lstm\(5,|peepholes, clip/.test(c.name)).map(withF16Tolerance);
 describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefront);
+
+describeCases('wavefront step kernel', wavefrontCases(), { kernel: 'wavefront-step' }, gpu, runsWavefrontSteps);
+describeCases('wavefront step kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront-step', adapterClass: 'hardware' }, gpu, runsWavefrontSteps);
+describeCases('wavefront step kernel, f16 weights', f16Cases, { kernel: 'wavefront-step', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefrontSteps);

@@ -60,11 +60,14 @@ fi
 # Forced kernels where 'auto' chose on thin margins (docs/BENCHMARKS-H100-KERNELS.md), alternated
 # twice, one file each (variants/CONFIG-KERNEL-ROUND.jsonl), while the call is young enough. f's step and
 # tiled kernels run on f-x4: most of f's pass is its 32 MiB input, checked and uploaded by the host.
+# The stacked configs also run the wavefront step kernel (T + 1 dispatches for both layers instead of
+# 2T, not yet measured on a GPU), next to b's step kernel and a's sequence kernel ('auto' for each), and
+# d its step kernel untiled: counted steps (one bind group a layer) were not yet measured on a GPU either.
 if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
-  stamp "forced kernels on b, d and f-x4, alternated twice"
+  stamp "forced kernels on a, b, d and f-x4, alternated twice"
   mkdir -p "$OUT/variants"
   for round in 1 2; do
-    for v in b:step b:tiled b:sequence d:sequence d:tiled f-x4:step f-x4:tiled; do
+    for v in b:step b:wavefront-step a:sequence a:wavefront-step d:sequence d:step d:tiled b:tiled b:sequence f-x4:step f-x4:tiled; do
       [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
       timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
         --ours-options "{\"kernel\":\"${v##*:}\"}" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"

@@ -8,8 +8,11 @@ import stepFinishWgsl from '../../shaders/step_finish.wgsl?raw';
 import tiledWgsl from '../../shaders/recurrent_tiled.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
+import stepReduceWgsl from '../../shaders/step_reduce.wgsl?raw';
 import stepTimesWgsl from '../../shaders/step_times.wgsl?raw';
 import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
+import wavefrontStepWgsl from '../../shaders/recurrent_wavefront_step.wgsl?raw';
+import wavefrontPairWgsl from '../../shaders/wavefront_pair.wgsl?raw';
 import weightsF16Wgsl from '../../shaders/weights_f16.wgsl?raw';
 import weightsF32Wgsl from '../../shaders/weights_f32.wgsl?raw';
 import { ACTIVATION_ID } from '../graph/activations.js';
@@ -27,13 +30,14 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}`);
+const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${stepReduceWgsl}`);
 const tiledCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
 const residentCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${residentWgsl}`);
 const projectionCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${lstmProjectionWgsl}`);
-const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontWgsl}`);
+const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontWgsl}`);
+const wavefrontStepCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontStepWgsl}\n${stepReduceWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */
@@ -561,8 +565,8 @@ export function wavefrontFits(H1: number, H2: number): boolean {
   return wavefrontShape(H1, H2, 1, 256, true) !== null;
 }
 
-/** Byte size of the wavefront kernel's Params. */
-const WAVEFRONT_UNIFORM_SIZE = 80;
+/** Byte size of the wavefront kernels' Params (wavefront_pair.wgsl; the last 16 bytes are the step kernel's). */
+const WAVEFRONT_UNIFORM_SIZE = 96;
 
 /** The wavefront program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */
 export function wavefrontProgram(first: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
@@ -588,14 +592,64 @@ export interface WavefrontParams {
   ysT: number;
 }
 
-export function writeWavefrontParams(view: DataView, p: WavefrontParams): void {
+/** The wavefront kernels' Params (wavefront_pair.wgsl) up to bH; the writer it returns is where the step kernel's fields follow. */
+export function writeWavefrontParams(view: DataView, p: WavefrontParams): FieldWriter {
   const H1 = p.first.units, H2 = p.second.units;
   const at = wavefrontLayout(p.first, p.second);
   const { f, g, h } = p.first.acts;
-  new FieldWriter(view)
+  return new FieldWriter(view)
     .u32(p.B, H1, H2, p.T)
     .u32(H1 + H2, GATES[p.first.cell] * H1, at.u2, at.bias2)
     .u32(at.peep1, at.peep2, p.yBase, p.ySB)
     .u32(p.ysT).f32(p.first.clip ?? 3.0e38, f.alpha, f.beta)
     .f32(g.alpha, g.beta, h.alpha, h.beta);
+}
+
+/**
+ * The wavefront step kernel's shape (recurrent_wavefront_step.wgsl) for a stacked pair of H1 and H2
+ * units at batch B: the step kernel's (stepShape) with the pair's units as one layer's, at most 4 rows
+ * a workgroup. A CPU-emulated adapter (where only the tests run it) takes 64 units a workgroup in one
+ * slice.
+ */
+export function wavefrontStepShape(H1: number, H2: number, B: number, software: boolean, maxThreads: number): StepShape {
+  const rows = pow2AtLeast(B, 4);
+  if (software) return { rows, units: 64, slices: 1 };
+  const threads = Math.min(256, maxThreads);
+  const workgroups = (uw: number) => (Math.ceil(H1 / uw) + Math.ceil(H2 / uw)) * Math.ceil(B / rows);
+  const units = workgroups(32) >= 128 ? 32 : 16;
+  return { rows, units, slices: Math.max(1, Math.floor(threads / units)) };
+}
+
+/** The wavefront step program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */
+export function wavefrontStepProgram(first: RecurrentConfig, shape: StepShape, precision: Precision = 'f32'): Program {
+  const spec = cellSpec(first);
+  return {
+    name: `${first.cell}_wavefront_step ${precision} R=${shape.rows} UW=${shape.units} KS=${shape.slices} ${spec.label}`,
+    cacheKey: `wave_step:${spec.key}:${shape.rows}:${shape.units}:${shape.slices}:${precision}`,
+    code: wavefrontStepCode[precision],
+    constants: { ...spec.constants, R: shape.rows, UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices },
+    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform'],
+    uniformSize: WAVEFRONT_UNIFORM_SIZE,
+  };
+}
+
+/**
+ * A stacked pair's state buffer under the wavefront step kernel, in floats: h [2][B][H1 + H2], c
+ * [B][H1 + H2] at cBase, each workgroup's dispatch count at ctrBase.
+ */
+export function wavefrontStepState(H1: number, H2: number, B: number, workgroups: [number, number, number]): { cBase: number; ctrBase: number; floats: number } {
+  const hc = B * (H1 + H2);
+  return { cBase: 2 * hc, ctrBase: 3 * hc, floats: 3 * hc + workgroups[0] * workgroups[1] };
+}
+
+/** The wavefront step kernel's workgroups: layer 1's units, then layer 2's, by groups of rows. */
+export function wavefrontStepDispatch(H1: number, H2: number, B: number, shape: StepShape): [number, number, number] {
+  return [Math.ceil(H1 / shape.units) + Math.ceil(H2 / shape.units), Math.ceil(B / shape.rows), 1];
+}
+
+export function writeWavefrontStepParams(view: DataView, p: WavefrontParams, shape: StepShape): void {
+  const H1 = p.first.units, H2 = p.second.units;
+  const groups = wavefrontStepDispatch(H1, H2, p.B, shape);
+  const state = wavefrontStepState(H1, H2, p.B, groups);
+  writeWavefrontParams(view, p).u32(state.cBase, state.ctrBase, Math.ceil(H1 / shape.units), groups[0]);
 }

@@ -18,7 +18,7 @@ import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey, wavefrontPairs } from './plan.js';
+import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, isWavefront, planKey, wavefrontPairs } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent, packWavefront, toHalf } from './weights.js';
 
@@ -108,7 +108,7 @@ export class GpuCompiledModel implements CompiledModel {
           u: packed.u ? compiled.uploadRecurrent(packed.u, `${layer.name} recurrent weights`) : null,
         });
       }
-      if (compiled.planOptions.kernel === 'wavefront') compiled.uploadWavefrontPairs();
+      if (isWavefront(compiled.planOptions.kernel)) compiled.uploadWavefrontPairs();
       const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
       const fixed = steps.every((s) => typeof s === 'number');
       for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
@@ -150,7 +150,7 @@ export class GpuCompiledModel implements CompiledModel {
     return buffer;
   }
 
-  /** Packs and uploads the weights of every stacked pair the wavefront kernel may run (wavefrontPairs). */
+  /** Packs and uploads the weights of every stacked pair the wavefront kernels may run (wavefrontPairs). */
   private uploadWavefrontPairs(): void {
     // wavefrontFits keeps a pair to 512 units in all: a few MiB, within any binding limit.
     for (const [a, b] of wavefrontPairs(this.model)) {
@@ -433,8 +433,9 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
 /** Validates compile()'s `kernel` option. */
 function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
-  if (value === 'auto' || value === 'step' || value === 'tiled' || value === 'sequence' || value === 'wavefront') return value;
-  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'tiled', 'sequence' or 'wavefront', got ${JSON.stringify(value)}`);
+  const choices: KernelChoice[] = ['auto', 'step', 'tiled', 'sequence', 'wavefront', 'wavefront-step'];
+  if (choices.includes(value as KernelChoice)) return value as KernelChoice;
+  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'tiled', 'sequence', 'wavefront' or 'wavefront-step', got ${JSON.stringify(value)}`);
 }
 
 /** Validates compile()'s `fuseInput` option. */

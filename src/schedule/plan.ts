@@ -22,7 +22,8 @@ import { type Program, UniformArena } from '../kernels/program.js';
 import {
   type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
   fusedInputFits, residentRowsFor, sequenceProgram, sequenceShape, type SequenceShape, stepDispatch, stepProgram, stepShape, countedSteps, type StepShape, tiledApplies, tiledShape, type Precision, writeSequenceParams, writeStepParams,
-  wavefrontFits, wavefrontProgram, wavefrontShape, writeWavefrontParams,
+  wavefrontFits, wavefrontProgram, wavefrontShape, writeWavefrontParams, wavefrontStepDispatch, wavefrontStepProgram,
+  wavefrontStepShape, wavefrontStepState, writeWavefrontStepParams,
 } from '../kernels/recurrent.js';
 import type { RecurrentConfig } from '../graph/recurrent.js';
 import { directionsOf } from './weights.js';
@@ -82,9 +83,10 @@ export interface StateSlot {
  * Which recurrent kernel runs a layer: one dispatch per step ('step'; 'tiled': the step kernel tiled
  * for batches, recurrent_tiled.wgsl, where it applies), or one for the whole sequence; or
  * 'wavefront': stacked pairs (wavefrontPairs) as one dispatch for both layers, other layers as with
- * 'sequence'.
+ * 'sequence'; or 'wavefront-step': stacked pairs as one dispatch per step for both layers
+ * (recurrent_wavefront_step.wgsl), other layers as with 'step'.
  */
-export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront';
+export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
 
 /**
  * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 and an H200
@@ -155,7 +157,7 @@ export function chooseRecurrentKernel(
 }
 
 export interface PlanOptions {
-  /** Recurrent kernel choice (default 'auto'; 'wavefront' is only ever forced, see wavefrontPairs). */
+  /** Recurrent kernel choice (default 'auto'; the wavefront kernels are only ever forced, see wavefrontPairs). */
   kernel?: KernelChoice;
   /** The device's maxComputeInvocationsPerWorkgroup (default 128, the compatibility-mode minimum). */
   maxThreads?: number;
@@ -356,10 +358,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   };
 
   // 4. Every node in order; independent recurrent layers of one shape run packed (see packPartner);
-  //    with kernel 'wavefront', stacked pairs run as one (see wavefrontPairs).
+  //    with kernel 'wavefront' or 'wavefront-step', stacked pairs run as one (see wavefrontPairs).
   const nodeIndex = new Map(model.nodes.map((n, i) => [n, i]));
   const packedEarlier = new Set<Node>();
-  const pairs = options.kernel === 'wavefront' && !stream ? wavefrontPairs(model) : new Map<Node, Node>();
+  const pairs = isWavefront(options.kernel) && !stream ? wavefrontPairs(model) : new Map<Node, Node>();
   for (const [i, node] of model.nodes.entries()) {
     const layer = node.layer;
     if (packedEarlier.has(node)) continue;
@@ -431,15 +433,20 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   }
 
   /**
-   * A stacked pair (wavefrontPairs) as the wavefront kernel, after a matmul pass for layer 1's input
-   * projection; false, emitting nothing, where it does not apply to this plan: a mask on the input, or
-   * a shape that does not fit the kernel's workgroup even at one row a workgroup (compatibility
-   * mode's 128 threads, say).
+   * A stacked pair (wavefrontPairs) as the wavefront kernel, or (kernel 'wavefront-step') as T + 1
+   * dispatches of the wavefront step kernel, after a matmul pass for layer 1's input projection;
+   * false, emitting nothing, where it does not apply to this plan: a mask on the input, or (the
+   * wavefront kernel) a shape that does not fit its workgroup even at one row a workgroup
+   * (compatibility mode's 128 threads, say).
    */
   function emitWavefront(first: Node, second: Node): boolean {
     if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config;
+    if (options.kernel === 'wavefront-step') {
+      emitWavefrontSteps(first, l1, second, l2);
+      return true;
+    }
     // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
     const shapeFor = (rows: number) => wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
     const rows = [4, 2, 1].find((r) => r <= gpuRowsFor(B) && shapeFor(r) !== null);
@@ -452,6 +459,29 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
     emit(wavefrontProgram(c1, rows, shapeFor(rows)!, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), sequenceDispatch(B, 1, rows));
     return true;
+  }
+
+  /**
+   * A stacked pair as the wavefront step kernel: every dispatch binds the same uniform block (each
+   * workgroup counts its dispatches in the pair's state buffer, cleared every pass), so the executor
+   * sets the bind group once for all T + 1.
+   */
+  function emitWavefrontSteps(first: Node, l1: RecurrentLayer, second: Node, l2: RecurrentLayer) {
+    const c1 = l1.config, c2 = l2.config, H1 = c1.units, H2 = c2.units;
+    const x = homeOf(first.inputs[0]!);
+    const T = x.T, GH = GATES[c1.cell] * H1;
+    const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);
+    project(l1, x, { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH });
+    const shape = wavefrontStepShape(H1, H2, B, options.softwareAdapter ?? false, options.maxThreads ?? 128);
+    const workgroups = wavefrontStepDispatch(H1, H2, B, shape);
+    const sBuf = newBuffer(wavefrontStepState(H1, H2, B, workgroups).floats, `${l1.name}+${l2.name} state`);
+    clears.push(sBuf);
+    const y = outHome(second.outputs[0]!, `${l2.name} output`);
+    const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
+    const program = wavefrontStepProgram(c1, shape, options.precision);
+    const uniformOffset = arena.add(program.uniformSize, (v) => writeWavefrontStepParams(v, wp, shape));
+    const buffersOf: BufferRef[] = [{ wavefront: [l1, l2] }, P(pBuf), P(sBuf), P(y.buf)];
+    for (let s = 0; s <= T; s++) dispatches.push({ program, buffers: buffersOf, uniformOffset, workgroups });
   }
 
   /**
@@ -625,6 +655,11 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   });
   const key = planKey(B, inputSteps, masked, stream);
   return { key, batch: B, buffers, clears, dispatches, uniforms: arena.bytes(), inputs: inputHomes, outputs, masks, states };
+}
+
+/** Whether a kernel choice runs stacked pairs as one (wavefrontPairs). */
+export function isWavefront(kernel: KernelChoice | undefined): boolean {
+  return kernel === 'wavefront' || kernel === 'wavefront-step';
 }
 
 export function planKey(batch: number, inputSteps: number[], masked: boolean, stream = false): string {

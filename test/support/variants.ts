@@ -91,6 +91,18 @@ export const runsWavefront = (c: { pairs: number }): CompiledCheck => (run, buil
 };
 
 /**
+ * That a compiled model runs its stacked pairs as the wavefront step kernel (kernel: 'wavefront-step'):
+ * its plan holds T + 1 of that kernel's dispatches for each of the case's pairs, and no whole-sequence
+ * kernel.
+ */
+export const runsWavefrontSteps = (c: { pairs: number }): CompiledCheck => (run, built) => {
+  const names = compiledPlan(run, built).dispatches.map((d) => d.program.name);
+  const T = built.inputs[0]!.shape[1]!;
+  expect(names.filter((n) => /_wavefront_step /.test(n))).toHaveLength(c.pairs * (T + 1));
+  expect(names.filter((n) => /^(simpleRNN|lstm|gru)_(sequence|resident|wavefront) /.test(n))).toEqual([]);
+};
+
+/**
  * The plan a compiled model runs for a case's inputs (masked where the case has lengths), built with
  * the options and device limits it compiled with; it must be a WebGPU model.
  */

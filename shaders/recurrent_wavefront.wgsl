@@ -126,7 +126,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         let b = b0 + r;
         let hc = pairCell(second, b, j, s, a, c[q][r]);
         let h = hc.x;
-        c[q][r] = hc.y;
+        if (CELL != 0u) { c[q][r] = hc.y; }
         hv[(1u - cur) * CAP + r * st.row + select(0u, st.H1, second) + j] = h;
         if (second) { Y[st.yBase + (s - 1u) * st.ysT + b * st.ySB + j] = h; }
       }

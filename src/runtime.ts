@@ -63,7 +63,8 @@ export interface CompileOptions {
    * of a layer in one dispatch where the layer fits one workgroup, 'wavefront' runs a stack of two
    * forward SimpleRNN or LSTM layers (same cell options) as one dispatch, layer 1 at step t next to
    * layer 2 at step t - 1, and other layers as 'sequence'; 'wavefront-step' runs such a stack as one
-   * dispatch per step for both layers (T + 1 in all instead of 2T), and other layers as 'step'.
+   * dispatch per step for both layers (T + 1 in all instead of 2T), and other layers a dispatch per step
+   * (tiled where 'auto' would tile them).
    */
   kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
   /**

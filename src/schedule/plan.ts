@@ -84,7 +84,8 @@ export interface StateSlot {
  * for batches, recurrent_tiled.wgsl, where it applies), or one for the whole sequence; or
  * 'wavefront': stacked pairs (wavefrontPairs) as one dispatch for both layers, other layers as with
  * 'sequence'; or 'wavefront-step': stacked pairs as one dispatch per step for both layers
- * (recurrent_wavefront_step.wgsl), other layers as with 'step'.
+ * (recurrent_wavefront_step.wgsl), other layers a dispatch per step (tiled where 'auto' would tile
+ * them, stepShapeFor).
  */
 export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
 

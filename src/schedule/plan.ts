@@ -445,7 +445,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config;
     if (options.kernel === 'wavefront-step') {
-      emitWavefrontSteps(first, l1, second, l2);
+      emitWavefrontSteps(first, second);
       return true;
     }
     // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
@@ -467,7 +467,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
    * workgroup counts its dispatches in the pair's state buffer, cleared every pass), so the executor
    * sets the bind group once for all T + 1.
    */
-  function emitWavefrontSteps(first: Node, l1: RecurrentLayer, second: Node, l2: RecurrentLayer) {
+  function emitWavefrontSteps(first: Node, second: Node) {
+    const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config, H1 = c1.units, H2 = c2.units;
     const x = homeOf(first.inputs[0]!);
     const T = x.T, GH = GATES[c1.cell] * H1;

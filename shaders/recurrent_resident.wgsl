@@ -16,8 +16,8 @@
 // no step reads it (P then holds only the mask).
 //
 // Same uniforms and buffers as recurrent_sequence.wgsl (sequence_params.wgsl); fused, also X and W
-// (bindings 5 and 6). Reads the initial h from S slot 0 and c from the c region, writes the final h to
-// slot `finalSlot` and the final c back.
+// (bindings 5 and 6). Reads the initial h from S slot 0 and c from the c region, and writes the final h
+// and c back over them (each thread the elements it read).
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override UL: u32 = 64u;         // threads, one per unit (UL >= H, a multiple of 64)
 
@@ -223,12 +223,12 @@ fn stepRow(r: u32, row: ptr<function, Row>, a: vec4<f32>, a2: vec4<f32>, ax: vec
 }
 
 // After the last step: the output of a last-output-only layer (when a step stored one), the final h
-// into slot finalSlot and the final c back.
+// and c back over the initial ones (slot 0, the c region).
 fn finishRow(row: Row, d: u32, dir: SeqDir, u: Unit) {
   if (u.live && row.on) {
     let i = d * st.B * st.H + row.b * st.H + u.j;
     if (row.wrote) { Y[dir.yBase + row.b * st.ySB + u.j] = row.yLast; }
-    S[st.finalSlot * st.DBH + i] = row.h;
+    S[i] = row.h;
     if (CELL == 1u) { S[2u * st.DBH + i] = row.c; }
   }
 }

@@ -11,7 +11,8 @@
 // memory).
 //
 // Same U / P / S / Y buffers as recurrent_step.wgsl. Reads the initial h from S slot 0 and c from
-// the c region, writes the final h to slot `finalSlot` and the final c back.
+// the c region, and writes the final h and c back over them (each thread the elements it read), so a
+// stream's next chunk finds them where this one did.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup
 override WGS: u32 = 64u;        // threads, UL * KS
@@ -212,7 +213,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     if (j >= H || slice != 0u) { break; }
     for (var r = 0u; r < rows; r++) {
       let row = d * st.B * H + (b0 + r) * H + j;
-      S[st.finalSlot * st.DBH + row] = hRead(cur, r * H + j);
+      S[row] = hRead(cur, r * H + j);
       if (CELL == 1u) { S[2u * st.DBH + row] = c[q][r]; }
     }
   }

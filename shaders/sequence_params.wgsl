@@ -8,7 +8,7 @@ struct Params {
   B: u32, H: u32, GH: u32, pRow: u32,
   T: u32, DBH: u32, maskOn: u32, padZero: u32,
   maskBase: u32, ySB: u32, ysT: u32, uDir: u32,
-  seqOut: u32, finalSlot: u32, clip: f32, aF: f32,
+  seqOut: u32, _pad0: u32, clip: f32, aF: f32,
   bF: f32, aG: f32, bG: f32, aH: f32,
   bH: f32, carryInit: u32, _p1: u32, _p2: u32,
   F: u32, xBase: u32, xsT: u32, xsB: u32,  // the layer's input (fused resident kernel): x(t, b, f) at X[xBase + t*xsT + b*xsB + f]

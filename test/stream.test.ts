@@ -14,7 +14,7 @@ import {
   type Model, type Runtime, type SymbolicTensor, type Tensor, ConfigError, DisposedError, InputError, ShapeError, UnsupportedError,
   input, layers, model, runReference, sequential,
 } from '../src/index.js';
-import { buildPlan } from '../src/schedule/plan.js';
+import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 import { type Cell, CELLS, DEFAULT_TOL, randomizeWeights, rnn } from './support/cases.js';
 import { expectClose } from './support/compare.js';
 import { Rng, randomTensor, seedOf } from './support/random.js';
@@ -180,6 +180,24 @@ describe('stream on webgpu: state, cost and errors', () => {
     expect(plan.clears).toEqual([]);
     expect(plan.states.map((s) => s.count)).toEqual([2, 1]);
     expect(plan.outputs).toHaveLength(1);
+  });
+
+  test('the sequence kernels leave h in slot 0, so only the step kernels copy it back after an odd chunk', () => {
+    const m = sequential([
+      layers.lstm({ units: 8, returnSequences: true, inputShape: [null, 4] }),
+      layers.gru({ units: 8 }),
+      layers.dense({ units: 1 }),
+    ]);
+    const copies = (T: number, options: PlanOptions) => buildPlan(m, 1, [T], false, { stream: true, ...options })
+      .dispatches.filter((d) => d.program.name.startsWith('elementwise copy')).length;
+    const resident: PlanOptions = { softwareAdapter: true, maxThreads: 256 };
+    const sequence: PlanOptions = { kernel: 'sequence', maxThreads: 1024 };
+    const step: PlanOptions = { kernel: 'step', maxThreads: 1024 };
+    for (const T of [1, 2, 3]) {
+      expect(copies(T, resident), `resident, T=${T}`).toBe(0);
+      expect(copies(T, sequence), `sequence, T=${T}`).toBe(0);
+      expect(copies(T, step), `step, T=${T}`).toBe(T % 2 === 1 ? 2 : 0);
+    }
   });
 
   test('streams of different chunk lengths reuse their plans (no growth across calls)', async () => {

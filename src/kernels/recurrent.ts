@@ -488,7 +488,6 @@ export interface SequenceParams {
   ySB: number;
   ysT: number;
   seqOut: boolean;
-  finalSlot: number;
   /** Streaming: a masked first step repeats the stream's previous output (its h), not zeros. */
   carryInit: boolean;
   cfg: RecurrentConfig;
@@ -505,7 +504,7 @@ export function writeSequenceParams(view: DataView, p: SequenceParams): void {
     .u32(p.B, H, GH, p.D * GH)
     .u32(p.T, p.D * p.B * H, p.maskOn ? 1 : 0, p.cfg.padZero ? 1 : 0)
     .u32(p.maskBase, p.ySB, p.ysT, recurrentWeightStride(p.cfg))
-    .u32(p.seqOut ? 1 : 0, p.finalSlot).f32(p.cfg.clip ?? 3.0e38, f.alpha)
+    .u32(p.seqOut ? 1 : 0, 0).f32(p.cfg.clip ?? 3.0e38, f.alpha)
     .f32(f.beta, g.alpha, g.beta, h.alpha)
     .f32(h.beta).u32(p.carryInit ? 1 : 0, 0, 0);
   const x = p.input;

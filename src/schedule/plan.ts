@@ -592,10 +592,14 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     // Streaming with a mask: a masked first step carries the output the stream had, which is h. It is
     // copied to step 0's output, which step 0 then reads as its "previous output".
     const carry = stream && maskOn;
+    // Where the final h lands. The step kernels alternate between the two slots, so slot T % 2. A
+    // sequence kernel writes it over the initial h in slot 0 (each thread the element it read at the
+    // start), so that a stream's next chunk finds it there with no copy.
+    const finalSlot = kernel.kind === 'sequence' ? 0 : T % 2;
     if (kernel.kind === 'sequence') {
-      // Every step in one dispatch; the final h goes to slot T % 2 like the step kernel's.
+      // Every step in one dispatch.
       const sp = {
-        B, T, D, maskOn, maskBase, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, finalSlot: T % 2, carryInit: carry, cfg,
+        B, T, D, maskOn, maskBase, ySB: y.sB, ysT: seq ? y.sT : 0, seqOut: seq, carryInit: carry, cfg,
         dirs: seqDirs,
         input: fused ? { F, base: x.base, sT: x.sT, sB: x.sB } : undefined,
       };
@@ -638,15 +642,15 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     }
     // Streaming: the next chunk reads h from slot 0. (The copy binds the P buffer for the unused
     // source slots: a buffer cannot be bound read-only and writable in one dispatch.)
-    if (stream && T % 2 === 1) {
+    if (stream && finalSlot === 1) {
       const cp = { T: 1, B, F: O, a: hView(1, 0), c: hView(1, 0), y: hView(0, 0) };
       emit(elementwiseProgram('copy', true), [P(pBuf), P(pBuf), P(sBuf)], (v) => writeElementwiseParams(v, cp), elementwiseDispatch(cp));
     }
-    // Final states: h in slot T % 2, c after the two h slots.
+    // Final states: h in slot finalSlot, c after the two h slots.
     let k = 1;
     for (let d = 0; d < D; d++) {
       if (!cfg.returnState) break;
-      homes.set(node.outputs[k++]!.id, hView(T % 2, d));
+      homes.set(node.outputs[k++]!.id, hView(finalSlot, d));
       if (perDir === 2) homes.set(node.outputs[k++]!.id, cView(d));
     }
   }

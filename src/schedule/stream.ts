@@ -1,8 +1,9 @@
 /**
  * Streaming on the GPU. A session owns one state buffer per recurrent node; its plans (one per chunk
  * length, built in stream mode and reused) bind those buffers, so h and c stay on the GPU between
- * calls and a one-step call is a handful of dispatches (per layer: projection, step, and a copy
- * putting h back in slot 0 after an odd chunk) plus one readback.
+ * calls and a one-step call is a handful of dispatches (per layer: projection and step, or the two
+ * fused in the resident kernel; the step kernels also copy h back into slot 0 after an odd chunk,
+ * while the sequence kernels leave it there) plus one readback.
  *
  * Long sequences reuse it: predict() on an input longer than `maxStepsPerSubmit` runs an internal
  * session over chunks of at most that many steps, one submit each, so memory (projections, uniforms)

@@ -4,7 +4,7 @@ export { type StreamOptions, type StreamSession } from './session.js';
 export {
   Bidirectional, Concatenate, Dense, Dropout, Layer, Masking, Model, RecurrentLayer, SymbolicTensor, input, layers, model, sequential,
   type ActSpec, type Activation, type ApplyOptions, type CellType, type InputOptions, type MaskingOptions, type MergeMode, type ModelOptions,
-  type RecurrentConfig, type RecurrentOptions, type Shape, type Tensor, type WeightSpec,
+  type GpuTensor, type Input, type RecurrentConfig, type RecurrentOptions, type Shape, type Tensor, type WeightSpec,
 } from './graph/index.js';
 export { runReference, type F64Tensor, type ReferenceOptions } from './cpu/reference.js';
 export {

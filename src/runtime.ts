@@ -1,7 +1,7 @@
 import { type DeviceLostError, DisposedError, InputError, UnsupportedError } from './errors.js';
 import { resolveInputs } from './graph/inputs.js';
 import { Model } from './graph/model.js';
-import type { Tensor } from './graph/tensor.js';
+import type { Input, Tensor } from './graph/tensor.js';
 import { runReference, toFloat32 } from './cpu/reference.js';
 import { acquireDevice, type AcquiredDevice } from './gpu/device.js';
 import { GpuCompiledModel } from './schedule/executor.js';
@@ -30,10 +30,11 @@ export interface CompiledModel {
   readonly model: Model;
   readonly backend: 'webgpu' | 'cpu';
   /**
-   * Runs the model. Tensors are batch first ({ data, shape }); returns one tensor, or a list when the
-   * model has several outputs.
+   * Runs the model. Tensors are batch first ({ data, shape }); on the WebGPU backend an input may also
+   * be a GPU buffer already holding that data ({ buffer, shape }: GpuTensor). Returns one tensor, or a
+   * list when the model has several outputs.
    */
-  predict(inputs: Tensor | Tensor[], options?: PredictOptions): Promise<Tensor | Tensor[]>;
+  predict(inputs: Input | Input[], options?: PredictOptions): Promise<Tensor | Tensor[]>;
   /**
    * A stateful session: recurrent states stay on the device between `step()` calls, so a sequence fed
    * in chunks gives the outputs of running it whole. Models with Bidirectional or goBackwards layers

@@ -7,7 +7,7 @@ import { ConfigError, DisposedError, InputError, ShapeError, UnsupportedError } 
 import { Bidirectional } from './graph/layers.js';
 import type { Model } from './graph/model.js';
 import { RecurrentLayer } from './graph/recurrent.js';
-import { firstNonFinite, type Node, type Tensor } from './graph/tensor.js';
+import { firstNonFinite, isGpuTensor, type Node, type Tensor } from './graph/tensor.js';
 
 /** Options of `compiled.stream()`. */
 export interface StreamOptions {
@@ -99,6 +99,7 @@ export function resolveChunk(model: Model, given: Tensor | Tensor[], batch: numb
   const steps = list.map((t, i) => {
     const sym = model.inputs[i]!;
     const where = `stream of model '${model.name}': input ${i} ('${sym.name}')`;
+    if (isGpuTensor(t)) throw new UnsupportedError(`${where}: streams take host data ({ data: Float32Array, shape }), not GPU tensors`);
     if (!t || typeof t !== 'object' || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
       throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }`);
     }

@@ -63,14 +63,18 @@ fi
 # The stacked configs also run the wavefront step kernel (T + 1 dispatches for both layers instead of
 # 2T, not yet measured on a GPU), next to b's step kernel and a's sequence kernel ('auto' for each), and
 # d its step kernel untiled: counted steps (one bind group a layer) were not yet measured on a GPU either.
+# f and e also run with their inputs already on the GPU ('gpu-input': --ours-options '{"gpuInput":true}',
+# uploaded before timing and passed to predict() as GPU tensors), as cuDNN's timing has them.
 if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
-  stamp "forced kernels on a, b, d and f-x4, alternated twice"
+  stamp "forced kernels (a, b, d, f-x4) and GPU inputs (e, f), alternated twice"
   mkdir -p "$OUT/variants"
   for round in 1 2; do
-    for v in b:step b:wavefront-step a:sequence a:wavefront-step d:sequence d:step d:tiled b:tiled f-x4:step f-x4:tiled; do
+    for v in b:step b:wavefront-step a:sequence a:wavefront-step f:gpu-input e:gpu-input d:sequence d:step d:tiled b:tiled f-x4:step f-x4:tiled; do
       [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
+      opts="{\"kernel\":\"${v##*:}\"}"
+      [ "${v##*:}" = gpu-input ] && opts='{"gpuInput":true}'
       timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
-        --ours-options "{\"kernel\":\"${v##*:}\"}" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"
+        --ours-options "$opts" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"
     done
   done
   progress "$OUT/variants/variants.log"

@@ -42,7 +42,8 @@ export const USAGE = `webgpu-rnn benchmark harness
   --quick             --runs 5 --warmup 1 --budget 2, and the short sequence of e / f
   --full              e / f at full length on a software adapter too (minutes per pass)
   --seq N             every config at sequence length N
-  --ours-options JSON extra compile options for webgpu-rnn, e.g. '{"kernel":"step"}' (recorded with the results)
+  --ours-options JSON extra compile options for webgpu-rnn, e.g. '{"kernel":"step"}' (recorded with the results);
+                      '{"gpuInput":true}' passes the inputs as GPU buffers uploaded before timing
   --no-check          skip the float64 CPU reference check
   --json              JSON lines on stdout (progress and tables go to stderr)
   --out FILE          also append the JSON lines to FILE

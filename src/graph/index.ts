@@ -11,7 +11,7 @@ export { Layer, type ApplyOptions, type ApplyResult, type MultiOutput, type Weig
 export { RecurrentLayer, GATES, type CellType, type RecurrentConfig, type RecurrentExtensions, type RecurrentOptions } from './recurrent.js';
 export { Bidirectional, Concatenate, Dense, Dropout, InputLayer, type MergeMode } from './layers.js';
 export { Masking, type MaskingOptions } from './masking.js';
-export { SymbolicTensor, type Node, type Shape, type Tensor } from './tensor.js';
+export { SymbolicTensor, type GpuTensor, type Input, type Node, type Shape, type Tensor } from './tensor.js';
 export { ACTIVATION_ID, actSpec, type ActSpec, type Activation } from './activations.js';
 
 /**

@@ -1,21 +1,37 @@
-import { InputError, ShapeError } from '../errors.js';
+import { InputError, ShapeError, UnsupportedError } from '../errors.js';
 import type { Model } from './model.js';
-import type { Tensor } from './tensor.js';
-import { firstNonFinite, shapeToString } from './tensor.js';
+import type { GpuTensor, Input, Tensor } from './tensor.js';
+import { firstNonFinite, isGpuTensor, shapeToString } from './tensor.js';
 
 /** What a checked set of model inputs resolved to. */
-export interface ResolvedInputs {
-  tensors: Tensor[];
+export interface ResolvedInputs<T extends Input = Tensor> {
+  tensors: T[];
   batch: number;
   /** Sequence length of each input (1 for rank-2 inputs). */
   timeSteps: number[];
 }
 
+/** GPUBufferUsage.COPY_SRC (the constant is not defined where WebGPU is not). */
+const COPY_SRC = 0x4;
+
 /**
  * Checks predict()'s inputs against the model before any work: count, rank, sizes, a common batch,
- * data length, and that every value is finite.
+ * data length, and that every value is finite. GPU tensors are for the WebGPU backend
+ * (resolveGpuInputs): here they are an UnsupportedError.
  */
-export function resolveInputs(model: Model, given: Tensor | Tensor[]): ResolvedInputs {
+export function resolveInputs(model: Model, given: Input | Input[]): ResolvedInputs {
+  return resolve(model, given, false) as ResolvedInputs;
+}
+
+/**
+ * resolveInputs for the WebGPU backend, which also takes GPU tensors: their buffer's size and usage
+ * are checked, their values are not (GpuTensor).
+ */
+export function resolveGpuInputs(model: Model, given: Input | Input[]): ResolvedInputs<Input> {
+  return resolve(model, given, true);
+}
+
+function resolve(model: Model, given: Input | Input[], gpu: boolean): ResolvedInputs<Input> {
   const list = Array.isArray(given) ? given : [given];
   if (list.length !== model.inputs.length) {
     throw new ShapeError(`model '${model.name}' takes ${model.inputs.length} input(s), got ${list.length}`);
@@ -25,8 +41,10 @@ export function resolveInputs(model: Model, given: Tensor | Tensor[]): ResolvedI
   list.forEach((t, i) => {
     const sym = model.inputs[i]!;
     const where = `model '${model.name}' input ${i} ('${sym.name}')`;
-    if (!t || typeof t !== 'object' || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
-      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }`);
+    const onGpu = isGpuTensor(t);
+    if (onGpu && !gpu) throw new UnsupportedError(`${where}: a GPU tensor ({ buffer, shape }) needs the WebGPU backend's predict(); pass { data: Float32Array, shape }`);
+    if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || (!onGpu && !((t as Tensor).data instanceof Float32Array))) {
+      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }${gpu ? ' or { buffer: GPUBuffer, shape: number[] }' : ''}`);
     }
     const expected = [null, ...sym.shape];
     if (t.shape.length !== expected.length) {
@@ -45,12 +63,30 @@ export function resolveInputs(model: Model, given: Tensor | Tensor[]): ResolvedI
       throw new ShapeError(`${where}: batch size ${t.shape[0]} differs from input 0's batch size ${batch}`);
     }
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== size) {
-      throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
+    if (onGpu) {
+      checkGpuBuffer(t, size, where);
+    } else {
+      const data = (t as Tensor).data;
+      if (data.length !== size) {
+        throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${data.length}`);
+      }
+      const bad = firstNonFinite(data);
+      if (bad >= 0) throw new InputError(`${where}: value ${data[bad]} at flat index ${bad} is not finite`);
     }
-    const bad = firstNonFinite(t.data);
-    if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at flat index ${bad} is not finite`);
     timeSteps.push(t.shape.length === 3 ? t.shape[1]! : 1);
   });
   return { tensors: list, batch, timeSteps };
+}
+
+/** A GPU tensor's buffer: a GPUBuffer-like object, large enough, COPY_SRC usage, not mapped. */
+function checkGpuBuffer(t: GpuTensor, size: number, where: string): void {
+  const b = t.buffer as Partial<GPUBuffer> | null;
+  if (!b || typeof b !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number') {
+    throw new InputError(`${where}: 'buffer' must be a GPUBuffer`);
+  }
+  if (b.size < 4 * size) {
+    throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${4 * size} bytes of f32 values, the buffer has ${b.size}`);
+  }
+  if ((b.usage & COPY_SRC) === 0) throw new InputError(`${where}: the buffer needs GPUBufferUsage.COPY_SRC usage`);
+  if (b.mapState !== undefined && b.mapState !== 'unmapped') throw new InputError(`${where}: the buffer is ${b.mapState}; unmap it first`);
 }

@@ -9,6 +9,26 @@ export interface Tensor {
   shape: number[];
 }
 
+/**
+ * A model input already on the GPU (WebGPU backend, predict() only), as onnxruntime-web's
+ * Tensor.fromGpuBuffer: f32 values laid out as a Tensor's data (row-major, batch first) from byte 0 of
+ * `buffer`, a buffer of the runtime's device with COPY_SRC usage. predict() copies it into the pass on
+ * the GPU, so nothing crosses to the host; its values are not checked for NaN or Infinity (that would
+ * read them back), and a buffer of another device fails the pass with a GPU validation error.
+ */
+export interface GpuTensor {
+  buffer: GPUBuffer;
+  shape: number[];
+}
+
+/** A model input: host data, or (WebGPU predict()) a GPU buffer. */
+export type Input = Tensor | GpuTensor;
+
+/** Whether an input is a GpuTensor (it has a buffer, not data). */
+export function isGpuTensor(t: unknown): t is GpuTensor {
+  return typeof t === 'object' && t !== null && 'buffer' in t && !('data' in t);
+}
+
 /** One application of a layer to symbolic inputs. */
 export interface Node {
   readonly layer: Layer;

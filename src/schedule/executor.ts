@@ -4,12 +4,12 @@
  * reads back only the model's outputs.
  */
 import { ConfigError, DisposedError, RnnError, UnsupportedError } from '../errors.js';
-import { resolveInputs } from '../graph/inputs.js';
+import { resolveGpuInputs } from '../graph/inputs.js';
 import { Bidirectional, Dense } from '../graph/layers.js';
 import type { Layer } from '../graph/layer.js';
 import type { Model } from '../graph/model.js';
 import { RecurrentLayer } from '../graph/recurrent.js';
-import type { Tensor } from '../graph/tensor.js';
+import { type Input, type Tensor, isGpuTensor } from '../graph/tensor.js';
 import type { AcquiredDevice } from '../gpu/device.js';
 import { HostPacer, hostPolls } from '../gpu/pacer.js';
 import { type CompiledProgram, Usage, createStorage, getPipeline } from '../gpu/pipelines.js';
@@ -174,9 +174,9 @@ export class GpuCompiledModel implements CompiledModel {
     return buffer;
   }
 
-  async predict(inputs: Tensor | Tensor[], options: PredictOptions = {}): Promise<Tensor | Tensor[]> {
+  async predict(inputs: Input | Input[], options: PredictOptions = {}): Promise<Tensor | Tensor[]> {
     this.checkAlive();
-    const resolved = resolveInputs(this.model, inputs);
+    const resolved = resolveGpuInputs(this.model, inputs);
     const lengths = checkLengths(options.lengths, resolved.batch, resolved.timeSteps);
     const key = planKey(resolved.batch, resolved.timeSteps, lengths !== undefined);
     // Calls are serialised: a plan's buffers are reused, so two calls must not interleave.
@@ -184,8 +184,12 @@ export class GpuCompiledModel implements CompiledModel {
       this.checkAlive();
       const long = this.longSession(resolved.batch, resolved.timeSteps);
       if (long) {
+        const host = resolved.tensors.filter((t): t is Tensor => !isGpuTensor(t));
+        if (host.length < resolved.tensors.length) {
+          throw new UnsupportedError(`predict on model '${this.model.name}': GPU tensor inputs longer than maxStepsPerSubmit (${this.maxSteps}) steps are not supported (such inputs run in chunks cut on the host); pass { data, shape }, or compile with a larger maxStepsPerSubmit`);
+        }
         const seqOut = this.model.outputs.map((o) => o.shape.length === 2);
-        return runChunked(long, this.acquired.device, resolved.tensors, Math.max(...resolved.timeSteps), lengths, this.maxSteps, seqOut);
+        return runChunked(long, this.acquired.device, host, Math.max(...resolved.timeSteps), lengths, this.maxSteps, seqOut);
       }
       let live = this.plans.get(key);
       if (!live) live = await this.livePlan(buildPlan(this.model, resolved.batch, resolved.timeSteps, lengths !== undefined, this.planOptions));
@@ -313,10 +317,11 @@ export class GpuCompiledModel implements CompiledModel {
     return live;
   }
 
-  private async execute(live: LivePlan, inputs: Tensor[], lengths: number[] | undefined, readback = true): Promise<Tensor[]> {
+  private async execute(live: LivePlan, inputs: Input[], lengths: number[] | undefined, readback = true): Promise<Tensor[]> {
     const device = this.acquired.device;
     const { plan } = live;
     inputs.forEach((t, i) => {
+      if (isGpuTensor(t)) return; // copied on the GPU below
       const home = plan.inputs[i]!;
       device.queue.writeBuffer(live.buffers[home.buf]!, 0, t.data.buffer, t.data.byteOffset, t.data.byteLength);
     });
@@ -328,6 +333,11 @@ export class GpuCompiledModel implements CompiledModel {
     }
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: `${this.model.name} forward` });
+    inputs.forEach((t, i) => {
+      if (!isGpuTensor(t)) return;
+      const home = plan.inputs[i]!;
+      encoder.copyBufferToBuffer(t.buffer, 0, live.buffers[home.buf]!, 0, 4 * t.shape.reduce((a, b) => a * b, 1));
+    });
     for (const c of plan.clears) encoder.clearBuffer(live.buffers[c]!);
     const pass = encoder.beginComputePass({ label: `${this.model.name} forward` });
     let current: GPUComputePipeline | null = null;

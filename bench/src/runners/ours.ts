@@ -49,7 +49,12 @@ function reportedPrecision(compiled: Lib.CompiledModel): string | undefined {
   return c.precision ?? c.planOptions?.precision ?? (c.planOptions ? 'f32' : undefined);
 }
 
-/** Extra compile options for every webgpu-rnn run (--ours-options '{"kernel":"step"}'), recorded with the results. */
+/**
+ * Extra compile options for every webgpu-rnn run (--ours-options '{"kernel":"step"}'), recorded with the
+ * results. One key is the runner's own, not compile()'s: `"gpuInput": true` uploads the inputs to GPU
+ * buffers once, before timing, and passes them to predict() as GPU tensors, so a pass is timed as
+ * cuDNN's is, its input already on the device (no host check or upload of it).
+ */
 export const oursCompileOptions: Record<string, unknown> = {};
 
 export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): Runner {
@@ -59,7 +64,8 @@ export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): R
       const rt = await runtime();
       if (rt.backend !== 'webgpu') throw new SkipError('no WebGPU adapter (the runtime fell back to the CPU reference)');
       const net = buildOurModel(lib, config.spec, weights);
-      const options: Lib.CompileOptions & Record<string, unknown> = { ...oursCompileOptions, batchSizes: [config.spec.batch] };
+      const { gpuInput, ...compileExtras } = oursCompileOptions;
+      const options: Lib.CompileOptions & Record<string, unknown> = { ...compileExtras, batchSizes: [config.spec.batch] };
       if (config.precision === 'f16') options.precision = 'f16';
       let compiled: Lib.CompiledModel;
       try {
@@ -75,7 +81,17 @@ export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): R
           ? "this build of webgpu-rnn has no precision: 'f16' compile option (the compiled model reports no precision)"
           : `webgpu-rnn compiled at ${got}, not f16, on this adapter`);
       }
-      const inputs = ourInputs(config.spec, data);
+      let inputs: Lib.Input[] = ourInputs(config.spec, data);
+      const buffers: GPUBuffer[] = [];
+      if (gpuInput === true) {
+        const device = rt.device!;
+        inputs = (inputs as Lib.Tensor[]).map((t) => {
+          const buffer = device.createBuffer({ label: 'bench input', size: t.data.byteLength, usage: 0x80 | 0x4 | 0x8 /* STORAGE | COPY_SRC | COPY_DST */ });
+          device.queue.writeBuffer(buffer, 0, t.data);
+          buffers.push(buffer);
+          return { buffer, shape: t.shape };
+        });
+      }
       return {
         device: rt.adapterInfo,
         async run() {
@@ -84,6 +100,7 @@ export function oursRunner(lib: Library, runtime: () => Promise<Lib.Runtime>): R
         },
         dispose() {
           compiled.dispose();
+          for (const b of buffers) b.destroy();
         },
       };
     },

@@ -70,13 +70,19 @@ describe('GPU tensors as predict() inputs', () => {
     const { m, xs } = twoInputs('gpu input two');
     const run = await gpu().compile(m);
     const ref = runReference(m, xs)[0]!;
-    const host = await run.predict(xs) as Tensor;
     const gs = xs.map((t) => onGpu(t));
-    for (const given of [[gs[0]!, xs[1]!], [xs[0]!, gs[1]!], gs]) {
+    // Both on the GPU first (the plan's input buffers have held nothing else yet), then each mixed with
+    // host data after a pass on zeros, so that a value left in an input buffer cannot pass for a copy.
+    const both = await run.predict(gs) as Tensor;
+    expectClose(both, ref, DEFAULT_TOL);
+    const zeros = xs.map((t) => ({ data: new Float32Array(t.data.length), shape: t.shape }));
+    for (const given of [[gs[0]!, xs[1]!], [xs[0]!, gs[1]!]]) {
+      await run.predict(zeros);
       const y = await run.predict(given) as Tensor;
-      expect(Array.from(y.data)).toEqual(Array.from(host.data));
+      expect(Array.from(y.data)).toEqual(Array.from(both.data));
       expectClose(y, ref, DEFAULT_TOL);
     }
+    expect(Array.from((await run.predict(xs) as Tensor).data)).toEqual(Array.from(both.data));
     for (const g of gs) g.buffer.destroy();
     run.dispose();
   }, CASE_TIMEOUT_MS);
@@ -124,6 +130,17 @@ describe('GPU tensors: what is refused, before any GPU work', () => {
     // None of that left the model unusable.
     expectClose(await run.predict(g) as Tensor, runReference(m, [x])[0]!, DEFAULT_TOL);
     for (const b of [small, noCopy, mapped, g.buffer]) b.destroy();
+    run.dispose();
+  }, CASE_TIMEOUT_MS);
+
+  test('a bare Float32Array (its buffer an ArrayBuffer) is bad host data, not a GPU tensor', async () => {
+    const { m } = stacked('gpu input bare array');
+    const bare = new Float32Array(3 * 9 * 5) as unknown as Tensor;
+    const cpu = await createRuntime({ backend: 'cpu' });
+    await rejects((await cpu.compile(m)).predict(bare), InputError, 'expected { data: Float32Array');
+    cpu.dispose();
+    const run = await gpu().compile(m);
+    await rejects(run.predict(bare), InputError, 'expected { data: Float32Array');
     run.dispose();
   }, CASE_TIMEOUT_MS);
 

@@ -24,9 +24,9 @@ export interface GpuTensor {
 /** A model input: host data, or (WebGPU predict()) a GPU buffer. */
 export type Input = Tensor | GpuTensor;
 
-/** Whether an input is a GpuTensor (it has a buffer, not data). */
+/** Whether an input is a GpuTensor: an object with a buffer and a shape, and no data (not a typed array, whose buffer is its ArrayBuffer). */
 export function isGpuTensor(t: unknown): t is GpuTensor {
-  return typeof t === 'object' && t !== null && 'buffer' in t && !('data' in t);
+  return typeof t === 'object' && t !== null && !ArrayBuffer.isView(t) && 'buffer' in t && 'shape' in t && !('data' in t);
 }
 
 /** One application of a layer to symbolic inputs. */

@@ -7,7 +7,8 @@ import { ConfigError, DisposedError, InputError, ShapeError, UnsupportedError } 
 import { Bidirectional } from './graph/layers.js';
 import type { Model } from './graph/model.js';
 import { RecurrentLayer } from './graph/recurrent.js';
-import { firstNonFinite, isGpuTensor, type Node, type Tensor } from './graph/tensor.js';
+import { checkGpuBuffer } from './graph/inputs.js';
+import { firstNonFinite, type Input, isGpuTensor, type Node, type Tensor } from './graph/tensor.js';
 
 /** Options of `compiled.stream()`. */
 export interface StreamOptions {
@@ -22,9 +23,10 @@ export interface StreamSession {
    * Feeds the next chunk: each sequence input [batch, chunk, features] with the same chunk >= 1 (any
    * chunk length, whatever the model's declared time steps), vector inputs [batch, features]. Returns
    * the model's outputs for the chunk: per-step outputs [batch, chunk, units] of returnSequences
-   * outputs, and the output after the chunk's last step for the others.
+   * outputs, and the output after the chunk's last step for the others. On WebGPU an input may be a
+   * GPU buffer ({ buffer, shape }: GpuTensor), as in predict().
    */
-  step(inputs: Tensor | Tensor[]): Promise<Tensor | Tensor[]>;
+  step(inputs: Input | Input[]): Promise<Tensor | Tensor[]>;
   /** Zeroes the state of the given rows (all rows when omitted): a new stream starts there. */
   reset(rows?: readonly number[]): Promise<void>;
   /** The states: per recurrent layer in model order, h (and c for LSTM), each [batch, units] (h: [batch, projSize] for an LSTM with a projection). */
@@ -79,8 +81,8 @@ export function checkStreamOptions(model: Model, options: StreamOptions): number
 }
 
 /** A checked chunk: the tensors and the time steps of each input (1 for vector inputs). */
-export interface Chunk {
-  tensors: Tensor[];
+export interface Chunk<T extends Input = Tensor> {
+  tensors: T[];
   steps: number[];
   /** Time steps of the sequence inputs (0 when the model has none). */
   chunk: number;
@@ -88,9 +90,19 @@ export interface Chunk {
 
 /**
  * Checks step()'s inputs: count, rank, batch, feature sizes, one common chunk length over the
- * sequence inputs, data length, finite values.
+ * sequence inputs, data length, finite values; GPU tensors (WebGPU streams: resolveGpuChunk) their
+ * buffer's size, usage and map state instead of data length and values.
  */
-export function resolveChunk(model: Model, given: Tensor | Tensor[], batch: number): Chunk {
+export function resolveChunk(model: Model, given: Input | Input[], batch: number): Chunk {
+  return resolve(model, given, batch, false) as Chunk;
+}
+
+/** resolveChunk for a WebGPU stream, which also takes GPU tensors. */
+export function resolveGpuChunk(model: Model, given: Input | Input[], batch: number): Chunk<Input> {
+  return resolve(model, given, batch, true);
+}
+
+function resolve(model: Model, given: Input | Input[], batch: number, gpu: boolean): Chunk<Input> {
   const list = Array.isArray(given) ? given : [given];
   if (list.length !== model.inputs.length) {
     throw new ShapeError(`stream of model '${model.name}': step takes ${model.inputs.length} input(s), got ${list.length}`);
@@ -99,9 +111,10 @@ export function resolveChunk(model: Model, given: Tensor | Tensor[], batch: numb
   const steps = list.map((t, i) => {
     const sym = model.inputs[i]!;
     const where = `stream of model '${model.name}': input ${i} ('${sym.name}')`;
-    if (isGpuTensor(t)) throw new UnsupportedError(`${where}: streams take host data ({ data: Float32Array, shape }), not GPU tensors`);
-    if (!t || typeof t !== 'object' || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
-      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }`);
+    const onGpu = isGpuTensor(t);
+    if (onGpu && !gpu) throw new UnsupportedError(`${where}: a GPU tensor ({ buffer, shape }) needs a WebGPU stream; pass { data: Float32Array, shape }`);
+    if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || (!onGpu && !((t as Tensor).data instanceof Float32Array))) {
+      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }${gpu ? ' or { buffer: GPUBuffer, shape: number[] }' : ''}`);
     }
     const seq = sym.shape.length === 2;
     const F = sym.shape[sym.shape.length - 1] as number;
@@ -110,9 +123,14 @@ export function resolveChunk(model: Model, given: Tensor | Tensor[], batch: numb
       && t.shape.every((d) => Number.isInteger(d) && d >= 1);
     if (!ok) throw new ShapeError(`${where}: expected shape ${expected}, got [${t.shape.join(', ')}]`);
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (t.data.length !== size) throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
-    const bad = firstNonFinite(t.data);
-    if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at flat index ${bad} is not finite`);
+    if (onGpu) {
+      checkGpuBuffer(t, size, where);
+    } else {
+      const data = (t as Tensor).data;
+      if (data.length !== size) throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${data.length}`);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) throw new InputError(`${where}: value ${data[bad]} at flat index ${bad} is not finite`);
+    }
     if (!seq) return 1;
     const T = t.shape[1]!;
     if (chunk !== 0 && T !== chunk) throw new ShapeError(`${where}: chunk of ${T} steps, but an earlier input has ${chunk}; all sequence inputs advance together`);

@@ -2,8 +2,8 @@
  * Inputs already on the GPU (GpuTensor, `{ buffer, shape }`, as onnxruntime-web's
  * Tensor.fromGpuBuffer): predict() with them gives what it gives with the same values as host data
  * (the same kernels, so the same bits) and matches the float64 reference, with one or two inputs,
- * mixed with host data, and with per-row lengths. A bad buffer is a typed error before any GPU work;
- * the CPU backend, streams and inputs long enough to run in chunks refuse GPU tensors.
+ * mixed with host data, with per-row lengths, and as a stream's frames. A bad buffer is a typed error
+ * before any GPU work; the CPU backend and inputs long enough to run in chunks refuse GPU tensors.
  */
 import { describe, expect, test } from 'vitest';
 import {
@@ -107,6 +107,32 @@ describe('GPU tensors as predict() inputs', () => {
   }, CASE_TIMEOUT_MS);
 });
 
+describe('GPU tensors as stream inputs', () => {
+  test('frames on the GPU, in chunks of 1-3 steps: the same as host frames, and the whole sequence through the reference', async () => {
+    const { m, x } = stacked('gpu input stream');
+    const open = sequential([
+      layers.lstm({ units: 20, returnSequences: true, inputShape: [null, 5] }),
+      layers.gru({ units: 12 }),
+      layers.dense({ units: 3 }),
+    ]);
+    open.setWeights(m.getWeights());
+    const run = await gpu().compile(open);
+    const fromGpu = run.stream({ batch: 3 }), fromHost = run.stream({ batch: 3 });
+    const [B, T, F] = x.shape as [number, number, number];
+    let last: Tensor | undefined;
+    for (const [t0, C] of [[0, 1], [1, 3], [4, 2], [6, 1], [7, 2]] as const) {
+      const chunk = { data: new Float32Array(B * C * F), shape: [B, C, F] };
+      for (let b = 0; b < B; b++) chunk.data.set(x.data.subarray((b * T + t0) * F, (b * T + t0 + C) * F), b * C * F);
+      const g = onGpu(chunk);
+      last = await fromGpu.step(g) as Tensor;
+      expect(Array.from(last.data)).toEqual(Array.from((await fromHost.step(chunk) as Tensor).data));
+      g.buffer.destroy();
+    }
+    expectClose(last!, runReference(m, [x])[0]!, DEFAULT_TOL);
+    run.dispose();
+  }, CASE_TIMEOUT_MS);
+});
+
 describe('GPU tensors: what is refused, before any GPU work', () => {
   const rejects = async (p: Promise<unknown>, cls: typeof InputError | typeof ShapeError | typeof UnsupportedError, ...parts: string[]) => {
     const e = await p.then(() => null, (err: unknown) => err);
@@ -144,16 +170,17 @@ describe('GPU tensors: what is refused, before any GPU work', () => {
     run.dispose();
   }, CASE_TIMEOUT_MS);
 
-  test('the CPU backend, a stream, and an input long enough to run in chunks', async () => {
+  test('the CPU backend (predict and streams), and an input long enough to run in chunks', async () => {
     const { m, x } = stacked('gpu input refused');
     const g = onGpu(x);
     const cpu = await createRuntime({ backend: 'cpu' });
-    await rejects((await cpu.compile(m)).predict(g), UnsupportedError, 'WebGPU');
+    const onCpu = await cpu.compile(m);
+    await rejects(onCpu.predict(g), UnsupportedError, 'WebGPU');
+    await rejects(onCpu.stream({ batch: 3 }).step(g), UnsupportedError, 'WebGPU stream');
     cpu.dispose();
     const open = sequential([layers.lstm({ units: 4, inputShape: [null, 5] })]);
     randomizeWeights(open, new Rng(1));
     const run = await gpu().compile(open, { maxStepsPerSubmit: 4 });
-    await expect(run.stream({ batch: 3 }).step(g as unknown as Tensor)).rejects.toBeInstanceOf(UnsupportedError);
     await rejects(run.predict(g), UnsupportedError, 'maxStepsPerSubmit (4)');
     // Within the limit the same model takes it.
     const short = onGpu(randomTensor(new Rng(2), [3, 4, 5]));

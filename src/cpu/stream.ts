@@ -3,7 +3,7 @@
  * starting from the states the previous chunk left.
  */
 import type { Model } from '../graph/model.js';
-import type { Node, Tensor } from '../graph/tensor.js';
+import type { Input, Node, Tensor } from '../graph/tensor.js';
 import {
   type StateEntry, type StreamSession, checkRows, checkStates, disposedSession, resolveChunk, streamLayout,
 } from '../session.js';
@@ -26,7 +26,7 @@ export class CpuStream implements StreamSession {
     }
   }
 
-  step(inputs: Tensor | Tensor[]): Promise<Tensor | Tensor[]> {
+  step(inputs: Input | Input[]): Promise<Tensor | Tensor[]> {
     return this.enqueue(() => {
       const chunk = resolveChunk(this.model, inputs, this.batch);
       const out = runReference(this.model, chunk.tensors, { states: this.states }).map(toFloat32);

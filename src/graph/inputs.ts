@@ -79,7 +79,7 @@ function resolve(model: Model, given: Input | Input[], gpu: boolean): ResolvedIn
 }
 
 /** A GPU tensor's buffer: a GPUBuffer-like object, large enough, COPY_SRC usage, not mapped. */
-function checkGpuBuffer(t: GpuTensor, size: number, where: string): void {
+export function checkGpuBuffer(t: GpuTensor, size: number, where: string): void {
   const b = t.buffer as Partial<GPUBuffer> | null;
   if (!b || typeof b !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number') {
     throw new InputError(`${where}: 'buffer' must be a GPUBuffer`);

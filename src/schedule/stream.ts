@@ -10,10 +10,10 @@
  * does not grow with the length and a browser tab gets the event loop back between submits.
  */
 import type { Model } from '../graph/model.js';
-import type { Node, Tensor } from '../graph/tensor.js';
+import type { Input, Node, Tensor } from '../graph/tensor.js';
 import { Usage, createStorage } from '../gpu/pipelines.js';
 import {
-  type StateEntry, type StreamSession, checkRows, checkStates, disposedSession, resolveChunk, streamLayout,
+  type StateEntry, type StreamSession, checkRows, checkStates, disposedSession, resolveGpuChunk, streamLayout,
 } from '../session.js';
 import type { LivePlan } from './executor.js';
 import { type Plan, type PlanOptions, buildPlan } from './plan.js';
@@ -31,7 +31,7 @@ export interface StreamHost {
   /** Creates a plan's GPU objects, using `shared` for the given plan buffers (not cached by the model). */
   instantiate(plan: Plan, shared: ReadonlyMap<number, GPUBuffer>): Promise<LivePlan>;
   /** Uploads inputs (and lengths masks), encodes and submits; reads the outputs back when `readback`. */
-  execute(live: LivePlan, inputs: Tensor[], lengths: number[] | undefined, readback: boolean): Promise<Tensor[]>;
+  execute(live: LivePlan, inputs: Input[], lengths: number[] | undefined, readback: boolean): Promise<Tensor[]>;
   /** Destroys what `instantiate` created (not the shared buffers). */
   release(live: LivePlan): void;
   /** Called once when the session is disposed. */
@@ -56,9 +56,9 @@ export class GpuStream implements StreamSession {
     }
   }
 
-  step(inputs: Tensor | Tensor[]): Promise<Tensor | Tensor[]> {
+  step(inputs: Input | Input[]): Promise<Tensor | Tensor[]> {
     return this.enqueue(async () => {
-      const chunk = resolveChunk(this.host.model, inputs, this.batch);
+      const chunk = resolveGpuChunk(this.host.model, inputs, this.batch);
       const out = await this.runChunk(chunk.tensors, chunk.steps, undefined, true);
       return out.length === 1 ? out[0]! : out;
     });
@@ -151,7 +151,7 @@ export class GpuStream implements StreamSession {
    * Runs one chunk on the stream's states. `steps`: time steps of each model input (1 for vector
    * inputs); `lengths`: per-row valid steps of this chunk (0 = all masked), or undefined.
    */
-  async runChunk(tensors: Tensor[], steps: number[], lengths: number[] | undefined, readback: boolean): Promise<Tensor[]> {
+  async runChunk(tensors: Input[], steps: number[], lengths: number[] | undefined, readback: boolean): Promise<Tensor[]> {
     this.host.checkAlive();
     if (this.disposed) throw disposedSession(this.host.model);
     const key = `${steps.join(',')}|${lengths ? 'm' : ''}`;

@@ -14,7 +14,7 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserResults } from './browser/entry.js';
-import { browserCases } from './support/cases.js';
+import { browserCases, browserGpuInputCases } from './support/cases.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
@@ -50,7 +50,7 @@ const PAGE = `<!doctype html>
 <script type="module" src="/entry.js"></script>
 `;
 
-const caseNames = browserCases().map((c) => c.name);
+const caseNames = [...browserCases(), ...browserGpuInputCases()].map((c) => c.name);
 
 let bundleDir = '';
 let profileDir = '';

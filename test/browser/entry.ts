@@ -5,7 +5,7 @@
  * `window.__results` for the Node side to assert on.
  */
 import { createRuntime, runReference, type Runtime } from '../../src/browser.js';
-import { browserCases, type GpuCase } from '../support/cases.js';
+import { browserCases, browserGpuInputCases, type GpuCase } from '../support/cases.js';
 import { compareOutputs } from '../support/compare.js';
 
 export interface CaseResult {
@@ -34,19 +34,30 @@ function errorText(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-/** One case inside a validation error scope; any GPU validation error fails it. */
-async function runCase(rt: Runtime, c: GpuCase): Promise<string | null> {
+/**
+ * One case inside a validation error scope; any GPU validation error fails it. With `onGpu`, every input
+ * goes to predict() as a GPU buffer of the runtime's device.
+ */
+async function runCase(rt: Runtime, c: GpuCase, onGpu = false): Promise<string | null> {
   const { model, inputs, lengths } = c.build();
   const expected = runReference(model, inputs, { lengths });
   rt.device?.pushErrorScope('validation');
   let report: string | null;
+  const buffers: GPUBuffer[] = [];
   try {
     const run = await rt.compile(model);
     try {
-      const y = await run.predict(inputs, lengths ? { lengths } : undefined);
+      const given = onGpu ? inputs.map((t) => {
+        const buffer = rt.device!.createBuffer({ size: t.data.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+        rt.device!.queue.writeBuffer(buffer, 0, t.data);
+        buffers.push(buffer);
+        return { buffer, shape: t.shape };
+      }) : inputs;
+      const y = await run.predict(given, lengths ? { lengths } : undefined);
       report = compareOutputs(y, expected, c);
     } finally {
       run.dispose();
+      for (const b of buffers) b.destroy();
     }
   } catch (e) {
     report = `threw ${errorText(e)}`;
@@ -62,11 +73,12 @@ async function main(results: BrowserResults): Promise<void> {
   results.adapterInfo = rt.adapterInfo;
   console.log(`webgpu-rnn browser test: backend ${rt.backend}, adapter ${rt.adapterInfo}`);
   try {
-    for (const c of browserCases()) {
+    const cases = [...browserCases().map((c) => [c, false] as const), ...browserGpuInputCases().map((c) => [c, true] as const)];
+    for (const [c, onGpu] of cases) {
       const t0 = performance.now();
       let report: string | null;
       try {
-        report = await runCase(rt, c);
+        report = await runCase(rt, c, onGpu);
       } catch (e) {
         report = `threw ${errorText(e)}`;
       }

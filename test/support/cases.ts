@@ -649,6 +649,14 @@ export function browserCases(): GpuCase[] {
   return tagged().filter((c) => c.browser).map(strip);
 }
 
+/**
+ * Browser cases run a second time with every input in a GPU buffer (predict's GpuTensor): a stack, two
+ * inputs, and three of which two are vectors (initial states).
+ */
+export function browserGpuInputCases(): GpuCase[] {
+  return browserCases().filter((c) => /^issue example|^lstm initialState/.test(c.name)).map((c) => ({ ...c, name: `${c.name} (inputs in GPU buffers)` }));
+}
+
 /** Cases with per-row valid lengths (predict's `lengths` option, right padding). */
 export function lengthCases(): GpuCase[] {
   return maskedCases().map(strip);

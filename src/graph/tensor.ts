@@ -10,18 +10,19 @@ export interface Tensor {
 }
 
 /**
- * A model input already on the GPU (WebGPU backend, predict() only), as onnxruntime-web's
- * Tensor.fromGpuBuffer: f32 values laid out as a Tensor's data (row-major, batch first) from byte 0 of
- * `buffer`, a buffer of the runtime's device with COPY_SRC usage. predict() copies it into the pass on
- * the GPU, so nothing crosses to the host; its values are not checked for NaN or Infinity (that would
- * read them back), and a buffer of another device fails the pass with a GPU validation error.
+ * A model input already on the GPU (WebGPU backend: predict() and a stream's step()), as
+ * onnxruntime-web's Tensor.fromGpuBuffer: f32 values laid out as a Tensor's data (row-major, batch
+ * first) from byte 0 of `buffer`, a buffer of the runtime's device with COPY_SRC usage. It is copied
+ * into the pass on the GPU, so nothing crosses to the host; its values are not checked for NaN or
+ * Infinity (that would read them back), and a buffer of another device fails the pass with a GPU
+ * validation error.
  */
 export interface GpuTensor {
   buffer: GPUBuffer;
   shape: number[];
 }
 
-/** A model input: host data, or (WebGPU predict()) a GPU buffer. */
+/** A model input: host data, or (WebGPU) a GPU buffer. */
 export type Input = Tensor | GpuTensor;
 
 /** Whether an input is a GpuTensor: an object with a buffer and a shape, and no data (not a typed array, whose buffer is its ArrayBuffer). */

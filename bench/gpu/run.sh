@@ -28,7 +28,7 @@ for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js; do
 done
 start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
-progress() { grep -E '^ +[a-z0-9-]+ +(webgpu-rnn|tfjs-webgpu)|FAILED|^webgpu-rnn bench|^exit' "$1" | cut -c1-220; }
+progress() { grep -E '^ +[a-z0-9-]+ +(webgpu-rnn|tfjs-webgpu)|FAILED|^webgpu-rnn bench|^exit|^variant ' "$1" | cut -c1-220; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1 || true
 # The GPU's clocks, power and load twice a second through the whole call (clocks.csv): calls have differed
 # by up to 3x on one build, and this shows whether the GPU ran slower or the host did.
@@ -73,6 +73,7 @@ if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
       [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
       opts="{\"kernel\":\"${v##*:}\"}"
       [ "${v##*:}" = gpu-input ] && opts='{"gpuInput":true}'
+      echo "variant $v round $round" >> "$OUT/variants/variants.log"
       timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
         --ours-options "$opts" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"
     done

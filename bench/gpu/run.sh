@@ -64,12 +64,14 @@ fi
 # 2T, not yet measured on a GPU), next to b's step kernel and a's sequence kernel ('auto' for each), and
 # d its step kernel untiled: counted steps (one bind group a layer) were not yet measured on a GPU either.
 # f and e also run with their inputs already on the GPU ('gpu-input': --ours-options '{"gpuInput":true}',
-# uploaded before timing and passed to predict() as GPU tensors), as cuDNN's timing has them.
+# uploaded before timing and passed to predict() as GPU tensors), as cuDNN's timing has them, and c-ra
+# (c's GRU with the reset gate after the matmul, cuDNN's; 'auto' runs it with the sequence kernel) with
+# the step kernel and counted steps.
 if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
-  stamp "forced kernels (a, b, d, f-x4) and GPU inputs (e, f), alternated twice"
+  stamp "forced kernels (a, b, c-ra, d, f-x4) and GPU inputs (e, f), alternated twice"
   mkdir -p "$OUT/variants"
   for round in 1 2; do
-    for v in b:step b:wavefront-step a:sequence a:wavefront-step f:gpu-input e:gpu-input d:sequence d:step d:tiled b:tiled f-x4:step f-x4:tiled; do
+    for v in b:step b:wavefront-step a:sequence a:wavefront-step f:gpu-input e:gpu-input d:sequence d:step c-ra:step d:tiled b:tiled f-x4:step f-x4:tiled; do
       [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
       opts="{\"kernel\":\"${v##*:}\"}"
       [ "${v##*:}" = gpu-input ] && opts='{"gpuInput":true}'

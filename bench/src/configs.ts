@@ -154,3 +154,17 @@ for (const c of base.filter((b) => b.name === 'e' || b.name === 'f')) {
     targets: undefined,
   });
 }
+
+// c with the reset gate after the matmul (Keras resetAfter: true, ONNX linear_before_reset = 1): the
+// GRU cuDNN runs (PyTorch's), so its cuDNN row compares like with like, and one recurrent reduction a
+// step where c's reset-before GRU needs two, one after the other. tfjs-layers has no such GRU (its
+// runner skips it).
+for (const c of base.filter((b) => b.name === 'c')) {
+  registerConfig({
+    ...c,
+    name: 'c-ra',
+    title: c.title.replace('(reset before, as tfjs-layers)', '(reset after, as cuDNN)'),
+    spec: { ...c.spec, branches: c.spec.branches.map((b) => ({ ...b, layers: b.layers.map((l) => ({ ...l, resetAfter: true })) })) },
+    targets: undefined,
+  });
+}

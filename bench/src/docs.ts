@@ -74,13 +74,15 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
 
 - **Configs** (\`bench/src/configs.ts\`): a-d of issue 4, e and f (the H100 per layer-step configs), and an
   f16 twin of each; e-x4 and f-x4 are e and f with a 4-wide input (the same recurrence, next to no
-  input projection: the difference shows what the projection costs). On a software adapter (lavapipe,
+  input projection: the difference shows what the projection costs); c-ra is c with the reset gate
+  after the matmul, the GRU cuDNN runs (tfjs-layers has none). On a software adapter (lavapipe,
   SwiftShader) e and f run at a short sequence length, which the tables say; \`--full\` runs them whole.
 - **Same model everywhere**: one library-neutral description per config and one set of seeded weights
   and inputs (\`bench/src/data.ts\`), given to every runner: webgpu-rnn's API, tfjs-layers
   (\`tf.layers.lstm\` / \`gru\` with \`recurrentActivation: 'sigmoid'\`), and an ONNX graph built in memory
-  (\`bench/src/onnx.ts\`: Transpose, LSTM / GRU, Squeeze, Concat, MatMul, Add). The GRU is the reset-before
-  variant (\`resetAfter: false\`, ONNX \`linear_before_reset = 0\`), the only one tfjs-layers runs.
+  (\`bench/src/onnx.ts\`: Transpose, LSTM / GRU, Squeeze, Concat, MatMul, Add). c's GRU is the reset-before
+  variant (\`resetAfter: false\`, ONNX \`linear_before_reset = 0\`), the only one tfjs-layers runs; c-ra's
+  the reset-after one (\`linear_before_reset = 1\`).
 - **Same run, same adapter**: in Node, tfjs' webgpu backend runs on the very Dawn adapter webgpu-rnn uses
   (\`navigator.gpu\` set from the \`webgpu\` package).
 - **Timing**: a first pass (checked against the reference), warm-up passes, then up to \`--runs\` timed

@@ -25,7 +25,8 @@
 // h slot and Y, and handles masked steps.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
 // The epilogue, finish(), and pre(): step_finish.wgsl, shared with recurrent_tiled.wgsl.
-// The unstaged reduction, reduceRows(): step_reduce.wgsl, shared with recurrent_wavefront_step.wgsl.
+// The unstaged reduction and the slices' meeting (reduceRows, shareSums, sliceSum): step_reduce.wgsl,
+// shared with recurrent_wavefront_step.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup
@@ -120,7 +121,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
     }
   } else {
-    for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + lid.x % UW] = acc[r]; }
+    shareSums(acc, slice, lid.x % UW);
     workgroupBarrier();
     // One (row, unit) pair per iteration, its slices summed.
     for (var e = lid.x; e < UW * R; e += WGT) {
@@ -128,9 +129,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let jj = e % UW;
       let jo = wid.x * UW + jj;
       if (jo >= H || b0 + r >= st.B) { continue; }
-      var a = vec4<f32>(0.0);
-      for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
-      finish(d, b0 + r, jo, a, hIn, uBase, now);
+      finish(d, b0 + r, jo, sliceSum(r, jj), hIn, uBase, now);
     }
   }
   countStep(lid.x == 0u, wid, s);

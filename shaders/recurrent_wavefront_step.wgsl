@@ -15,7 +15,8 @@
 // plan clears S every pass, and the count returns to 0 after the last dispatch.
 // P: layer 1's projections x W1 + b1, [T][B][G * H1]. Y: layer 2's output view.
 // CELL (0 or 1), G, ACT_*, PEEPHOLE, INPUT_FORGET: cells.wgsl; U and loadU(): weights_f32.wgsl or
-// weights_f16.wgsl; the reduction, reduceRows(): step_reduce.wgsl.
+// weights_f16.wgsl; the reduction and the slices' meeting (reduceRows, shareSums, sliceSum):
+// step_reduce.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2 or 4)
 override UW: u32 = 16u;         // units per workgroup
 override KS: u32 = 1u;          // slices of each unit's reduction
@@ -78,7 +79,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
     }
   } else {
-    for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + lid.x % UW] = acc[r]; }
+    shareSums(acc, slice, lid.x % UW);
     workgroupBarrier();
     // One (row, unit) pair per iteration, its slices summed.
     for (var e = lid.x; e < UW * R; e += WGT) {
@@ -86,9 +87,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let jj = e % UW;
       let jo = select(wid.x, wid.x - st.gx1, second) * UW + jj;
       if (!runs(second, jo, s) || b0 + r >= st.B) { continue; }
-      var a = vec4<f32>(0.0);
-      for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + jj]; }
-      finish(second, b0 + r, jo, a, s);
+      finish(second, b0 + r, jo, sliceSum(r, jj), s);
     }
   }
   // Once every thread has read the count, the first writes the next (as step_params.wgsl's countStep).

@@ -1,5 +1,7 @@
-// This slice's share of unit j's recurrent sums for the workgroup's R rows, shared by recurrent_step.wgsl
-// (unstaged) and recurrent_wavefront_step.wgsl: row r's K inputs at S[rowBase[r]] against the weights at
+// What recurrent_step.wgsl (unstaged) and recurrent_wavefront_step.wgsl share: a slice's share of a
+// unit's sums for the workgroup's R rows, and the slices' meeting in `part` ([R][KS][UW] vec4s).
+
+// This slice's share of unit j's recurrent sums for the workgroup's R rows: row r's K inputs at S[rowBase[r]] against the weights at
 // uBase, [K][cols] vec4s (a unit's gates side by side; SimpleRNN: [ceil(K / 4)][cols] vec4s, four
 // consecutive inputs side by side). The slice takes every KS-th input (SimpleRNN: quad of inputs).
 fn reduceRows(rowBase: array<u32, MAX_R>, K: u32, uBase: u32, cols: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
@@ -36,4 +38,16 @@ fn reduceRows(rowBase: array<u32, MAX_R>, K: u32, uBase: u32, cols: u32, j: u32,
     }
   }
   return acc;
+}
+
+// A thread's sums of its R rows into part, for the slices to meet (KS > 1; a barrier follows).
+fn shareSums(acc: array<vec4<f32>, MAX_R>, slice: u32, unit: u32) {
+  for (var r = 0u; r < R; r++) { part[(r * KS + slice) * UW + unit] = acc[r]; }
+}
+
+// Row r of the workgroup's unit `unit`: its KS slices' sums added.
+fn sliceSum(r: u32, unit: u32) -> vec4<f32> {
+  var a = vec4<f32>(0.0);
+  for (var q = 0u; q < KS; q++) { a += part[(r * KS + q) * UW + unit]; }
+  return a;
 }

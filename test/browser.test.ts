@@ -135,6 +135,7 @@ describe('headless Chromium', () => {
     expect(results!.error, `harness error; page log:\n${log()}`).toBeUndefined();
     expect(results!.backend, `the page fell back to '${results!.backend}'; page log:\n${log()}`).toBe('webgpu');
     expect(caseNames.length, 'browserCases() is empty').toBeGreaterThan(0);
+    expect(browserGpuInputCases(), 'the cases run with inputs in GPU buffers (renamed?)').toHaveLength(3);
     expect(results!.cases.map((c) => c.name)).toEqual(caseNames);
   });
 

@@ -2,13 +2,14 @@
 # The GPU-machine benchmark, one call: webgpu-rnn through the GPU kit (Dawn, OpenGL ES backend), cuDNN
 # (.gpu-kit/cudnn_rnn.py) on the same configs, then tfjs webgpu on the same Dawn adapter, then the tables.
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
-#   bash bench/gpu/run.sh                      # every config (a-f and the f16 twins)
+#   bash bench/gpu/run.sh                      # every config (a-f, their f16 twins, e-x4, f-x4, c-ra)
 #   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
 #                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
 #                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
 #                                              # adds the wavefront kernel)
 # Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 130 s on
-# an H200 (2026-11-27, floor and forced kernels included; the probes add a minute or two), at most about
+# an H200 (2026-11-27, floor and forced kernels included, before the variants and c-ra added since; the
+# probes add a minute or two), at most about
 # 10 (every step at its timeout; the probes start only while they can end by 500 s). webgpu-rnn and
 # cuDNN come first: a slow tfjs or probe can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
@@ -71,7 +72,7 @@ if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
   stamp "forced kernels (a, b, c-ra, d, f-x4) and GPU inputs (e, f), alternated twice"
   mkdir -p "$OUT/variants"
   for round in 1 2; do
-    for v in b:step b:wavefront-step a:sequence a:wavefront-step f:gpu-input e:gpu-input d:sequence d:step c-ra:step d:tiled b:tiled f-x4:step f-x4:tiled; do
+    for v in b:step b:wavefront-step a:sequence a:wavefront-step f:gpu-input e:gpu-input d:sequence d:step d:tiled b:tiled f-x4:step f-x4:tiled c-ra:step; do
       [ $(( $(date +%s) - start )) -lt 200 ] || { echo "variant $v round $round skipped: the call is past 200 s" >> "$OUT/variants/variants.log"; continue; }
       opts="{\"kernel\":\"${v##*:}\"}"
       [ "${v##*:}" = gpu-input ] && opts='{"gpuInput":true}'

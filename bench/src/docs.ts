@@ -98,7 +98,8 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
   configs and fp16 for the f16 ones, eager and CUDA-graph replay, median of 20, timed on the GPU with
   CUDA events (no upload or read back; PyTorch's own random weights, so not checked against the
   reference), in the same call as webgpu-rnn. Config d is 2 x one branch;
-  cuDNN's GRU is the reset-after variant (config c here is reset-before, as tfjs-layers runs it).
+  cuDNN's GRU is the reset-after variant (config c here is reset-before, as tfjs-layers runs it; c-ra is
+  reset-after, as cuDNN).
   So where the input is large (e 2 MiB, f 32 MiB), webgpu-rnn's pass includes work cuDNN's timing
   leaves out: checking every input value on the host and uploading it. docs/BENCHMARKS-H100-KERNELS.md
   ("H200, later calls") separates the input side from the recurrence on an H200: with a 4-wide input

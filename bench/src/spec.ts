@@ -10,7 +10,7 @@ export interface RnnLayerSpec {
   cell: Cell;
   units: number;
   returnSequences: boolean;
-  /** GRU only. tfjs-layers runs only the reset-before GRU (resetAfter false), so configs use that. */
+  /** GRU only. tfjs-layers runs only the reset-before GRU (resetAfter false), so the configs use that; c-ra does not (cuDNN's GRU). */
   resetAfter?: boolean;
 }
 

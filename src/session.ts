@@ -7,8 +7,8 @@ import { ConfigError, DisposedError, InputError, ShapeError, UnsupportedError } 
 import { Bidirectional } from './graph/layers.js';
 import type { Model } from './graph/model.js';
 import { RecurrentLayer } from './graph/recurrent.js';
-import { checkGpuBuffer } from './graph/inputs.js';
-import { firstNonFinite, type Input, isGpuTensor, type Node, type Tensor } from './graph/tensor.js';
+import { checkInputContents, checkInputForm } from './graph/inputs.js';
+import { firstNonFinite, type Input, type Node, type Tensor } from './graph/tensor.js';
 
 /** Options of `compiled.stream()`. */
 export interface StreamOptions {
@@ -111,26 +111,14 @@ function resolve(model: Model, given: Input | Input[], batch: number, gpu: boole
   const steps = list.map((t, i) => {
     const sym = model.inputs[i]!;
     const where = `stream of model '${model.name}': input ${i} ('${sym.name}')`;
-    const onGpu = isGpuTensor(t);
-    if (onGpu && !gpu) throw new UnsupportedError(`${where}: a GPU tensor ({ buffer, shape }) needs a WebGPU stream; pass { data: Float32Array, shape }`);
-    if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || (!onGpu && !((t as Tensor).data instanceof Float32Array))) {
-      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }${gpu ? ' or { buffer: GPUBuffer, shape: number[] }' : ''}`);
-    }
+    checkInputForm(t, where, gpu, 'a WebGPU stream');
     const seq = sym.shape.length === 2;
     const F = sym.shape[sym.shape.length - 1] as number;
     const expected = seq ? `[${batch}, chunk, ${F}]` : `[${batch}, ${F}]`;
     const ok = t.shape.length === (seq ? 3 : 2) && t.shape[0] === batch && t.shape[t.shape.length - 1] === F
       && t.shape.every((d) => Number.isInteger(d) && d >= 1);
     if (!ok) throw new ShapeError(`${where}: expected shape ${expected}, got [${t.shape.join(', ')}]`);
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (onGpu) {
-      checkGpuBuffer(t, size, where);
-    } else {
-      const data = (t as Tensor).data;
-      if (data.length !== size) throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${data.length}`);
-      const bad = firstNonFinite(data);
-      if (bad >= 0) throw new InputError(`${where}: value ${data[bad]} at flat index ${bad} is not finite`);
-    }
+    checkInputContents(t, where);
     if (!seq) return 1;
     const T = t.shape[1]!;
     if (chunk !== 0 && T !== chunk) throw new ShapeError(`${where}: chunk of ${T} steps, but an earlier input has ${chunk}; all sequence inputs advance together`);

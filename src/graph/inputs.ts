@@ -41,11 +41,7 @@ function resolve(model: Model, given: Input | Input[], gpu: boolean): ResolvedIn
   list.forEach((t, i) => {
     const sym = model.inputs[i]!;
     const where = `model '${model.name}' input ${i} ('${sym.name}')`;
-    const onGpu = isGpuTensor(t);
-    if (onGpu && !gpu) throw new UnsupportedError(`${where}: a GPU tensor ({ buffer, shape }) needs the WebGPU backend's predict(); pass { data: Float32Array, shape }`);
-    if (!t || typeof t !== 'object' || !Array.isArray(t.shape) || (!onGpu && !((t as Tensor).data instanceof Float32Array))) {
-      throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }${gpu ? ' or { buffer: GPUBuffer, shape: number[] }' : ''}`);
-    }
+    checkInputForm(t, where, gpu, "the WebGPU backend's predict()");
     const expected = [null, ...sym.shape];
     if (t.shape.length !== expected.length) {
       throw new ShapeError(`${where}: expected rank ${expected.length} ${shapeToString(expected)} (batch first), got rank ${t.shape.length} [${t.shape.join(', ')}]`);
@@ -62,24 +58,45 @@ function resolve(model: Model, given: Input | Input[], gpu: boolean): ResolvedIn
     else if (t.shape[0] !== batch) {
       throw new ShapeError(`${where}: batch size ${t.shape[0]} differs from input 0's batch size ${batch}`);
     }
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    if (onGpu) {
-      checkGpuBuffer(t, size, where);
-    } else {
-      const data = (t as Tensor).data;
-      if (data.length !== size) {
-        throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${data.length}`);
-      }
-      const bad = firstNonFinite(data);
-      if (bad >= 0) throw new InputError(`${where}: value ${data[bad]} at flat index ${bad} is not finite`);
-    }
+    checkInputContents(t, where);
     timeSteps.push(t.shape.length === 3 ? t.shape[1]! : 1);
   });
   return { tensors: list, batch, timeSteps };
 }
 
+/**
+ * That `t` is an input object, for predict() and a stream's step(): { data: Float32Array, shape }, or
+ * where `gpu` a GPU tensor ({ buffer, shape }); a GPU tensor elsewhere is an UnsupportedError saying
+ * what takes one (`takes`).
+ */
+export function checkInputForm(t: unknown, where: string, gpu: boolean, takes: string): asserts t is Input {
+  const onGpu = isGpuTensor(t);
+  if (onGpu && !gpu) throw new UnsupportedError(`${where}: a GPU tensor ({ buffer, shape }) needs ${takes}; pass { data: Float32Array, shape }`);
+  const o = t as Partial<Tensor> | null;
+  if (!o || typeof o !== 'object' || !Array.isArray(o.shape) || (!onGpu && !(o.data instanceof Float32Array))) {
+    throw new InputError(`${where}: expected { data: Float32Array, shape: number[] }${gpu ? ' or { buffer: GPUBuffer, shape: number[] }' : ''}`);
+  }
+}
+
+/**
+ * An input's contents, once its shape is checked: host data's length and that every value is finite,
+ * or a GPU tensor's buffer (checkGpuBuffer; its values are not read).
+ */
+export function checkInputContents(t: Input, where: string): void {
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  if (isGpuTensor(t)) {
+    checkGpuBuffer(t, size, where);
+    return;
+  }
+  if (t.data.length !== size) {
+    throw new InputError(`${where}: shape [${t.shape.join(', ')}] needs ${size} values, data has ${t.data.length}`);
+  }
+  const bad = firstNonFinite(t.data);
+  if (bad >= 0) throw new InputError(`${where}: value ${t.data[bad]} at flat index ${bad} is not finite`);
+}
+
 /** A GPU tensor's buffer: a GPUBuffer-like object, large enough, COPY_SRC usage, not mapped. */
-export function checkGpuBuffer(t: GpuTensor, size: number, where: string): void {
+function checkGpuBuffer(t: GpuTensor, size: number, where: string): void {
   const b = t.buffer as Partial<GPUBuffer> | null;
   if (!b || typeof b !== 'object' || typeof b.size !== 'number' || typeof b.usage !== 'number') {
     throw new InputError(`${where}: 'buffer' must be a GPUBuffer`);

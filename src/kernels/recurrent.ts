@@ -92,10 +92,18 @@ const pow2AtLeast = (n: number, cap: number) => {
  */
 export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number): StepShape {
   if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1, stage: true };
+  return gpuStepShape(B, maxThreads, (uw) => Math.ceil(cfg.units / uw) * D);
+}
+
+/**
+ * The step kernels' GPU shape at batch B: up to 4 rows a workgroup, 32 units a workgroup where that
+ * still leaves 128 workgroups (`groups(uw)`: workgroups for one block of rows at uw units each), else
+ * 16, and the rest of up to 256 threads as slices of each unit's reduction.
+ */
+function gpuStepShape(B: number, maxThreads: number, groups: (uw: number) => number): StepShape {
   const threads = Math.min(256, maxThreads);
   const rows = pow2AtLeast(B, 4);
-  const workgroups = (uw: number) => Math.ceil(cfg.units / uw) * Math.ceil(B / rows) * D;
-  const units = workgroups(32) >= 128 ? 32 : 16;
+  const units = groups(32) * Math.ceil(B / rows) >= 128 ? 32 : 16;
   return { rows, units, slices: Math.max(1, Math.floor(threads / units)) };
 }
 
@@ -606,17 +614,12 @@ export function writeWavefrontParams(view: DataView, p: WavefrontParams): FieldW
 
 /**
  * The wavefront step kernel's shape (recurrent_wavefront_step.wgsl) for a stacked pair of H1 and H2
- * units at batch B: the step kernel's (stepShape) with the pair's units as one layer's, at most 4 rows
- * a workgroup. A CPU-emulated adapter (where only the tests run it) takes 64 units a workgroup in one
+ * units at batch B: the step kernel's (gpuStepShape) with the pair's units as one layer's. A CPU-emulated adapter (where only the tests run it) takes 64 units a workgroup in one
  * slice.
  */
 export function wavefrontStepShape(H1: number, H2: number, B: number, software: boolean, maxThreads: number): StepShape {
-  const rows = pow2AtLeast(B, 4);
-  if (software) return { rows, units: 64, slices: 1 };
-  const threads = Math.min(256, maxThreads);
-  const workgroups = (uw: number) => (Math.ceil(H1 / uw) + Math.ceil(H2 / uw)) * Math.ceil(B / rows);
-  const units = workgroups(32) >= 128 ? 32 : 16;
-  return { rows, units, slices: Math.max(1, Math.floor(threads / units)) };
+  if (software) return { rows: pow2AtLeast(B, 4), units: 64, slices: 1 };
+  return gpuStepShape(B, maxThreads, (uw) => Math.ceil(H1 / uw) + Math.ceil(H2 / uw));
 }
 
 /** The wavefront step program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */

@@ -320,11 +320,6 @@ export class GpuCompiledModel implements CompiledModel {
   private async execute(live: LivePlan, inputs: Input[], lengths: number[] | undefined, readback = true): Promise<Tensor[]> {
     const device = this.acquired.device;
     const { plan } = live;
-    inputs.forEach((t, i) => {
-      if (isGpuTensor(t)) return; // copied on the GPU below
-      const home = plan.inputs[i]!;
-      device.queue.writeBuffer(live.buffers[home.buf]!, 0, t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    });
     for (const m of plan.masks) {
       if (!lengths || !m.lengths) continue; // Masking layers' kernels fill it
       const mask = new Float32Array(m.T * plan.batch);
@@ -333,10 +328,11 @@ export class GpuCompiledModel implements CompiledModel {
     }
     device.pushErrorScope('validation');
     const encoder = device.createCommandEncoder({ label: `${this.model.name} forward` });
+    // Host data is written through the queue; a GPU tensor is copied at the start of the pass's encoder.
     inputs.forEach((t, i) => {
-      if (!isGpuTensor(t)) return;
-      const home = plan.inputs[i]!;
-      encoder.copyBufferToBuffer(t.buffer, 0, live.buffers[home.buf]!, 0, 4 * t.shape.reduce((a, b) => a * b, 1));
+      const dst = live.buffers[plan.inputs[i]!.buf]!;
+      if (isGpuTensor(t)) encoder.copyBufferToBuffer(t.buffer, 0, dst, 0, 4 * t.shape.reduce((a, b) => a * b, 1));
+      else device.queue.writeBuffer(dst, 0, t.data.buffer, t.data.byteOffset, t.data.byteLength);
     });
     for (const c of plan.clears) encoder.clearBuffer(live.buffers[c]!);
     const pass = encoder.beginComputePass({ label: `${this.model.name} forward` });

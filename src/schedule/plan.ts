@@ -434,56 +434,42 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   }
 
   /**
-   * A stacked pair (wavefrontPairs) as the wavefront kernel, or (kernel 'wavefront-step') as T + 1
-   * dispatches of the wavefront step kernel, after a matmul pass for layer 1's input projection;
-   * false, emitting nothing, where it does not apply to this plan: a mask on the input, or (the
-   * wavefront kernel) a shape that does not fit its workgroup even at one row a workgroup
-   * (compatibility mode's 128 threads, say).
+   * A stacked pair (wavefrontPairs) after a matmul pass for layer 1's input projection: as the
+   * wavefront kernel, one dispatch; or (kernel 'wavefront-step') as T + 1 dispatches of the wavefront
+   * step kernel, which all bind the same uniform block (each workgroup counts its dispatches in the
+   * pair's state buffer, cleared every pass), so the executor sets the bind group once. False,
+   * emitting nothing, where it does not apply to this plan: a mask on the input, or (the wavefront
+   * kernel) a shape that does not fit its workgroup even at one row a workgroup (compatibility mode's
+   * 128 threads, say).
    */
   function emitWavefront(first: Node, second: Node): boolean {
     if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
-    const c1 = l1.config, c2 = l2.config;
-    if (options.kernel === 'wavefront-step') {
-      emitWavefrontSteps(first, second);
-      return true;
-    }
-    // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
-    const shapeFor = (rows: number) => wavefrontShape(c1.units, c2.units, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
-    const rows = [4, 2, 1].find((r) => r <= gpuRowsFor(B) && shapeFor(r) !== null);
-    if (rows === undefined) return false;
-    const x = homeOf(first.inputs[0]!);
-    const T = x.T, GH = GATES[c1.cell] * c1.units;
-    const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);
-    project(l1, x, { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH });
-    const y = outHome(second.outputs[0]!, `${l2.name} output`);
-    const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
-    emit(wavefrontProgram(c1, rows, shapeFor(rows)!, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), sequenceDispatch(B, 1, rows));
-    return true;
-  }
-
-  /**
-   * A stacked pair as the wavefront step kernel: every dispatch binds the same uniform block (each
-   * workgroup counts its dispatches in the pair's state buffer, cleared every pass), so the executor
-   * sets the bind group once for all T + 1.
-   */
-  function emitWavefrontSteps(first: Node, second: Node) {
-    const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config, H1 = c1.units, H2 = c2.units;
+    const steps = options.kernel === 'wavefront-step';
+    // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
+    const shapeFor = (rows: number) => wavefrontShape(H1, H2, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
+    const rows = steps ? 0 : [4, 2, 1].find((r) => r <= gpuRowsFor(B) && shapeFor(r) !== null);
+    if (rows === undefined) return false;
     const x = homeOf(first.inputs[0]!);
     const T = x.T, GH = GATES[c1.cell] * H1;
     const pBuf = newBuffer(T * B * GH, `${l1.name} projections`);
     project(l1, x, { buf: pBuf, base: 0, sT: B * GH, sB: GH, T, F: GH });
+    const y = outHome(second.outputs[0]!, `${l2.name} output`);
+    const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
+    if (!steps) {
+      emit(wavefrontProgram(c1, rows, shapeFor(rows)!, options.precision), [{ wavefront: [l1, l2] }, P(pBuf), P(y.buf)], (v) => writeWavefrontParams(v, wp), sequenceDispatch(B, 1, rows));
+      return true;
+    }
     const shape = wavefrontStepShape(H1, H2, B, options.softwareAdapter ?? false, options.maxThreads ?? 128);
     const workgroups = wavefrontStepDispatch(H1, H2, B, shape);
     const sBuf = newBuffer(wavefrontStepState(H1, H2, B, workgroups).floats, `${l1.name}+${l2.name} state`);
     clears.push(sBuf);
-    const y = outHome(second.outputs[0]!, `${l2.name} output`);
-    const wp = { B, T, first: c1, second: c2, yBase: y.base, ySB: y.sB, ysT: c2.returnSequences ? y.sT : 0 };
     const program = wavefrontStepProgram(c1, shape, options.precision);
     const uniformOffset = arena.add(program.uniformSize, (v) => writeWavefrontStepParams(v, wp, shape));
     const buffersOf: BufferRef[] = [{ wavefront: [l1, l2] }, P(pBuf), P(sBuf), P(y.buf)];
     for (let s = 0; s <= T; s++) dispatches.push({ program, buffers: buffersOf, uniformOffset, workgroups });
+    return true;
   }
 
   /**

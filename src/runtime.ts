@@ -58,7 +58,8 @@ export interface CompileOptions {
    */
   maxStepsPerSubmit?: number;
   /**
-   * WebGPU recurrent kernel: 'auto' (default) picks per layer, 'step' runs one fused dispatch per time
+   * WebGPU recurrent kernel: 'auto' (default) picks per layer (on a GPU, stacked pairs with a layer of
+   * 128 units or more at batches up to 16 as 'wavefront-step' does), 'step' runs one fused dispatch per time
    * step, 'tiled' the same tiled for batches (h staged in workgroup memory, four rows a thread; LSTM
    * without a projection and GRU with reset_after, other layers as 'step'), 'sequence' runs every step
    * of a layer in one dispatch where the layer fits one workgroup, 'wavefront' runs a stack of two

@@ -35,7 +35,7 @@ describe('which stacked pairs run as a wavefront', () => {
     }
   });
 
-  test("only under kernel: 'wavefront', and never in a stream plan or a masked one", () => {
+  test("only under kernel: 'wavefront' (or 'auto' for wide pairs, below), and never in a stream plan or a masked one", () => {
     const m = stack({}, {});
     expect(plannedWavefronts(m, 2, { ...hardware, kernel: 'auto' })).toHaveLength(0);
     expect(plannedWavefronts(m, 2, { ...hardware, kernel: 'sequence' })).toHaveLength(0);
@@ -157,6 +157,31 @@ describe("the wavefront step kernel (kernel: 'wavefront-step')", () => {
   });
 });
 
+describe("kernel: 'auto' runs wide stacked pairs as the wavefront step kernel on a GPU", () => {
+  const auto: PlanOptions = { softwareAdapter: false, maxThreads: 1024 };
+  const pair = (H1: number, H2: number) => stack({ units: H1 }, { units: H2 });
+
+  test('pairs with a layer of 128 units or more, at batches up to 16: T + 1 dispatches', () => {
+    expect(plannedWavefronts(pair(128, 128), 1, auto)).toHaveLength(8);
+    expect(plannedWavefronts(pair(256, 256), 16, auto)).toHaveLength(8);
+    expect(plannedWavefronts(pair(128, 32), 4, auto)).toHaveLength(8);
+    expect(plannedWavefronts(pair(32, 200), 4, auto)).toHaveLength(8);
+    expect(plannedWavefronts(pair(128, 128), 1, auto)[0]).toBe('lstm_wavefront_step f32 R=1 UW=16 KS=16 f=sigmoid g=tanh h=tanh');
+  });
+
+  test('not smaller pairs, larger batches, a CPU-emulated adapter, other forced kernels, streams or masks', () => {
+    expect(plannedWavefronts(pair(64, 127), 1, auto)).toHaveLength(0);
+    expect(plannedWavefronts(pair(128, 128), 17, auto)).toHaveLength(0);
+    expect(plannedWavefronts(pair(128, 128), 1, { ...auto, softwareAdapter: true, maxThreads: 256 })).toHaveLength(0);
+    for (const kernel of ['step', 'tiled', 'sequence'] as const) expect(plannedWavefronts(pair(128, 128), 1, { ...auto, kernel })).toHaveLength(0);
+    expect(plannedWavefronts(pair(128, 128), 1, { ...auto, stream: true })).toHaveLength(0);
+    expect(plannedWavefronts(pair(128, 128), 1, auto, 7, true)).toHaveLength(0);
+    // Layers that do not pair keep their own kernels (the sequence kernel here).
+    const names = buildPlan(pair(64, 64), 1, [7], false, auto).dispatches.map((d) => d.program.name.split(' ')[0]);
+    expect(names).toEqual(['matmul', 'lstm_sequence', 'matmul', 'lstm_sequence']);
+  });
+});
+
 const gpu = useWebGpuRuntime();
 
 describeCases('wavefront kernel', wavefrontCases(), { kernel: 'wavefront' }, gpu, runsWavefront);
@@ -167,3 +192,9 @@ describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', 
 describeCases('wavefront step kernel', wavefrontCases(), { kernel: 'wavefront-step' }, gpu, runsWavefrontSteps);
 describeCases('wavefront step kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront-step', adapterClass: 'hardware' }, gpu, runsWavefrontSteps);
 describeCases('wavefront step kernel, f16 weights', f16Cases, { kernel: 'wavefront-step', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefrontSteps);
+
+// 'auto' with the GPU's shapes: the cases whose pairs it runs as the wavefront step kernel.
+const autoCases = wavefrontCases().filter((c) => /lstm\(256, rs\) -> lstm\(256|lstm\(128, rs\) -> lstm\(128\)|simpleRNN\(144/.test(c.name));
+describeCases("'auto' on a GPU's shapes, wide pairs", autoCases, { adapterClass: 'hardware' }, gpu, runsWavefrontSteps);
+describeCases("'auto' on a GPU's shapes, wide pairs, f16 weights", autoCases.map(withF16Tolerance), { adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefrontSteps);
+test("'auto' finds the wide pairs among the cases", () => expect(autoCases).toHaveLength(3));

@@ -18,7 +18,7 @@ import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, isWavefront, planKey, wavefrontPairs } from './plan.js';
+import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey, wavefrontPairsFor } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent, packWavefront, toHalf } from './weights.js';
 
@@ -108,7 +108,7 @@ export class GpuCompiledModel implements CompiledModel {
           u: packed.u ? compiled.uploadRecurrent(packed.u, `${layer.name} recurrent weights`) : null,
         });
       }
-      if (isWavefront(compiled.planOptions.kernel)) compiled.uploadWavefrontPairs();
+      compiled.uploadWavefrontPairs();
       const steps = model.inputs.map((t) => (t.shape.length === 2 ? t.shape[0] : 1));
       const fixed = steps.every((s) => typeof s === 'number');
       for (const b of options.batchSizes ?? (fixed ? [1] : [])) {
@@ -150,10 +150,10 @@ export class GpuCompiledModel implements CompiledModel {
     return buffer;
   }
 
-  /** Packs and uploads the weights of every stacked pair the wavefront kernels may run (wavefrontPairs). */
+  /** Packs and uploads the weights of every stacked pair the wavefront kernels may run (wavefrontPairsFor). */
   private uploadWavefrontPairs(): void {
     // wavefrontFits keeps a pair to 512 units in all: a few MiB, within any binding limit.
-    for (const [a, b] of wavefrontPairs(this.model)) {
+    for (const [a, b] of wavefrontPairsFor(this.model, this.planOptions)) {
       const first = a.layer as RecurrentLayer, second = b.layer as RecurrentLayer;
       if (this.wavefront.get(first)?.has(second)) continue;
       const u = packWavefront(first, second);

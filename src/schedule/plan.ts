@@ -100,6 +100,21 @@ function sequenceWinsOnGpu(cfg: RecurrentConfig, B: number): boolean {
   return cfg.units <= 128 || (cfg.units <= 256 && B < SEQUENCE_MAX_BATCH_256);
 }
 
+/**
+ * Whether 'auto' runs a stacked pair (wavefrontPairs) as the wavefront step kernel on a GPU: T + 1
+ * dispatches for the pair's 2T layer-steps. On an H200 (call 8, docs/BENCHMARKS-H100-KERNELS.md) it
+ * ran config a (hidden 128, batch 1) in 2.17 and 2.31 ms against the sequence kernel's 3.12 and 2.94,
+ * and config b (hidden 256, batch 16) in 2.08 and 1.89 against the step kernel's 2.99 and 3.01. Pairs
+ * of smaller layers keep the sequence kernel (at hidden 64 it takes about 2.3 µs a layer-step there,
+ * under a dispatch's cost), and batches over 16, not measured, their layers' own kernels.
+ */
+function wavefrontStepWinsOnGpu(H1: number, H2: number, B: number): boolean {
+  return Math.max(H1, H2) >= 128 && B <= WAVEFRONT_STEP_MAX_BATCH;
+}
+
+/** The largest batch 'auto' runs a stacked pair at as the wavefront step kernel (wavefrontStepWinsOnGpu). */
+const WAVEFRONT_STEP_MAX_BATCH = 16;
+
 /** The batch below which a GPU keeps the sequence kernel at hidden sizes 129-256 (sequenceWinsOnGpu). */
 const SEQUENCE_MAX_BATCH_256 = 4;
 
@@ -158,7 +173,7 @@ export function chooseRecurrentKernel(
 }
 
 export interface PlanOptions {
-  /** Recurrent kernel choice (default 'auto'; the wavefront kernels are only ever forced, see wavefrontPairs). */
+  /** Recurrent kernel choice (default 'auto'; for stacked pairs see wavefrontPairsFor). */
   kernel?: KernelChoice;
   /** The device's maxComputeInvocationsPerWorkgroup (default 128, the compatibility-mode minimum). */
   maxThreads?: number;
@@ -359,10 +374,10 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   };
 
   // 4. Every node in order; independent recurrent layers of one shape run packed (see packPartner);
-  //    with kernel 'wavefront' or 'wavefront-step', stacked pairs run as one (see wavefrontPairs).
+  //    stacked pairs may run as one (see wavefrontPairsFor).
   const nodeIndex = new Map(model.nodes.map((n, i) => [n, i]));
   const packedEarlier = new Set<Node>();
-  const pairs = isWavefront(options.kernel) && !stream ? wavefrontPairs(model) : new Map<Node, Node>();
+  const pairs = stream ? new Map<Node, Node>() : wavefrontPairsFor(model, options);
   for (const [i, node] of model.nodes.entries()) {
     const layer = node.layer;
     if (packedEarlier.has(node)) continue;
@@ -434,19 +449,21 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   }
 
   /**
-   * A stacked pair (wavefrontPairs) after a matmul pass for layer 1's input projection: as the
-   * wavefront kernel, one dispatch; or (kernel 'wavefront-step') as T + 1 dispatches of the wavefront
-   * step kernel, which all bind the same uniform block (each workgroup counts its dispatches in the
-   * pair's state buffer, cleared every pass), so the executor sets the bind group once. False,
-   * emitting nothing, where it does not apply to this plan: a mask on the input, or (the wavefront
-   * kernel) a shape that does not fit its workgroup even at one row a workgroup (compatibility mode's
-   * 128 threads, say).
+   * A stacked pair (wavefrontPairsFor) after a matmul pass for layer 1's input projection: as the
+   * wavefront kernel, one dispatch; or (kernel 'wavefront-step', and 'auto' on a GPU) as T + 1
+   * dispatches of the wavefront step kernel, which all bind the same uniform block (each workgroup
+   * counts its dispatches in the pair's state buffer, cleared every pass), so the executor sets the bind
+   * group once. False, emitting nothing, where it does not apply to this plan: a mask on the input,
+   * under 'auto' a batch over WAVEFRONT_STEP_MAX_BATCH, or (the wavefront kernel) a shape that does not
+   * fit its workgroup even at one row a workgroup (compatibility mode's 128 threads, say).
    */
   function emitWavefront(first: Node, second: Node): boolean {
     if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config, H1 = c1.units, H2 = c2.units;
-    const steps = options.kernel === 'wavefront-step';
+    const auto = !isWavefront(options.kernel);
+    if (auto && !wavefrontStepWinsOnGpu(H1, H2, B)) return false;
+    const steps = auto || options.kernel === 'wavefront-step';
     // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
     const shapeFor = (rows: number) => wavefrontShape(H1, H2, rows, options.maxThreads ?? 128, options.softwareAdapter ?? false);
     const rows = steps ? 0 : [4, 2, 1].find((r) => r <= gpuRowsFor(B) && shapeFor(r) !== null);
@@ -649,9 +666,25 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
   return { key, batch: B, buffers, clears, dispatches, uniforms: arena.bytes(), inputs: inputHomes, outputs, masks, states };
 }
 
-/** Whether a kernel choice runs stacked pairs as one (wavefrontPairs). */
+/** Whether a kernel choice forces stacked pairs to run as one (wavefrontPairs). */
 export function isWavefront(kernel: KernelChoice | undefined): boolean {
   return kernel === 'wavefront' || kernel === 'wavefront-step';
+}
+
+/**
+ * The stacked pairs (wavefrontPairs) a plan under these options may run as one: every pair where a
+ * wavefront kernel is forced; under 'auto' on a GPU, the pairs wide enough for the wavefront step
+ * kernel (wavefrontStepWinsOnGpu: the batch decides per plan); none on a CPU-emulated adapter.
+ */
+export function wavefrontPairsFor(model: Model, options: PlanOptions): Map<Node, Node> {
+  if (isWavefront(options.kernel)) return wavefrontPairs(model);
+  const pairs = new Map<Node, Node>();
+  if ((options.kernel ?? 'auto') !== 'auto' || options.softwareAdapter) return pairs;
+  for (const [first, second] of wavefrontPairs(model)) {
+    const units = (n: Node) => (n.layer as RecurrentLayer).config.units;
+    if (wavefrontStepWinsOnGpu(units(first), units(second), 1)) pairs.set(first, second);
+  }
+  return pairs;
 }
 
 export function planKey(batch: number, inputSteps: number[], masked: boolean, stream = false): string {

@@ -604,6 +604,15 @@ export function wavefrontCases(): (GpuCase & { pairs: number })[] {
       layers.lstm({ units: 256, returnSequences: true, inputShape: [6, 8] }),
       layers.lstm({ units: 256, returnSequences: true }),
     ]), { batch: 2 })),
+    // Pairs 'auto' runs as the wavefront step kernel on a GPU (128 units or more, batch up to 16).
+    pair(makeCase('wavefront: lstm(128, rs) -> lstm(128) T=5 B=16', () => sequential([
+      layers.lstm({ units: 128, returnSequences: true, inputShape: [5, 6] }),
+      layers.lstm({ units: 128 }),
+    ]), { batch: 16 })),
+    pair(makeCase('wavefront: simpleRNN(144, rs) -> simpleRNN(20, rs) T=6 B=1', () => sequential([
+      layers.simpleRNN({ units: 144, returnSequences: true, inputShape: [6, 5] }),
+      layers.simpleRNN({ units: 20, returnSequences: true }),
+    ]), { batch: 1 })),
     pair(makeCase('wavefront: lstm(17, rs) -> lstm(17, rs) -> lstm(17) -> dense T=8 B=4', () => sequential([
       layers.lstm({ units: 17, returnSequences: true, inputShape: [8, 3] }),
       layers.lstm({ units: 17, returnSequences: true }),

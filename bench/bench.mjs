@@ -118,7 +118,7 @@ async function build() {
     build: {
       ssr: true, outDir: join(BENCH, 'dist/probes'), emptyOutDir: true, target: 'node20', minify: false, sourcemap: false,
       rolldownOptions: {
-        input: { 'no-upload': join(BENCH, 'gpu/probes/no-upload.ts'), matmul: join(BENCH, 'gpu/probes/matmul.ts'), steps: join(BENCH, 'gpu/probes/steps.ts') },
+        input: { 'no-upload': join(BENCH, 'gpu/probes/no-upload.ts'), matmul: join(BENCH, 'gpu/probes/matmul.ts'), steps: join(BENCH, 'gpu/probes/steps.ts'), floor: join(BENCH, 'gpu/probes/floor.ts') },
         external: (id) => isBuiltin(id) || id === 'webgpu', output: { entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },
     },

@@ -31,12 +31,13 @@ start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start )) s] $*"; }
 progress() { grep -E '^ +[a-z0-9-]+ +(webgpu-rnn|tfjs-webgpu)|FAILED|^webgpu-rnn bench|^exit|^variant ' "$1" | cut -c1-220; }
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv > "$OUT/nvidia-smi.txt" 2>&1 || true
-# The GPU's clocks, power and load twice a second through the whole call (clocks.csv): calls have differed
-# by up to 3x on one build, and this shows whether the GPU ran slower or the host did.
+# The GPU's clocks, power and load ten times a second through the whole call (clocks.csv): calls have
+# differed by up to 3x on one build, and in H200 calls 8 and 9 the SM clock sat at 345-690 MHz for
+# whole configs between stretches at 1980. bench/gpu/clocks.mjs puts each record's clock next to it.
 clocks=
 if command -v nvidia-smi > /dev/null; then
   nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu \
-    --format=csv -lms 500 > "$OUT/clocks.csv" 2>&1 &
+    --format=csv -lms 100 > "$OUT/clocks.csv" 2>&1 &
   clocks=$!
 fi
 
@@ -94,6 +95,7 @@ if [ "${BENCH_WAVEFRONT:-0}" != 0 ]; then
 fi
 
 stamp "cuDNN (PyTorch)"
+cudnn_from=$(date +%s.%N)
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --print-cudnn --configs "$CONFIGS" > "$OUT/cudnn-args.txt" 2>> "$OUT/cudnn.log"
 while read -r dtype specs; do
   [ -n "$specs" ] || continue
@@ -103,6 +105,7 @@ while read -r dtype specs; do
   echo "cudnn $dtype exit $?" >> "$OUT/cudnn.log"
   sed -i "s/^{/{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", /" "$OUT/cudnn-$dtype.jsonl"  # its lines carry no date
 done < "$OUT/cudnn-args.txt"
+cudnn_to=$(date +%s.%N)
 grep -c '"system"' "$OUT"/cudnn-*.jsonl; tail -n 2 "$OUT/cudnn.log"
 
 if [ "${BENCH_TFJS:-1}" != 0 ]; then
@@ -114,13 +117,13 @@ if [ "${BENCH_TFJS:-1}" != 0 ]; then
   progress "$OUT/tfjs.log"
 fi
 
-# Probes (bench/gpu/probes/README.md): the projection matmul alone, a step's cost by kernel and hidden
-# size, predict() with and without its upload, the host cost of a dispatch by how it is bound and of encoding one, and three upload paths;
+# Probes (bench/gpu/probes/README.md): a short pass's cost beyond the GPU's work, the projection matmul
+# alone, a step's cost by kernel and hidden size, predict() with and without its upload, the host cost of a dispatch by how it is bound and of encoding one, and three upload paths;
 # into probes/. Last
 # before the report, and each only while it can end before the call is 500 s old, so they never crowd
 # out the benchmarks or push a slow call past the device's 10 minutes.
 if [ "${BENCH_PROBES:-1}" != 0 ]; then
-  stamp "probes: matmul, steps, no-upload, bind, encode, upload"
+  stamp "probes: floor, matmul, steps, no-upload, bind, encode, upload"
   mkdir -p "$OUT/probes"
   probe() {  # probe NAME TIMEOUT COMMAND...: its output into probes/NAME.txt, then its exit status
     local name=$1 limit=$2; shift 2
@@ -128,7 +131,8 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
     timeout "$limit" "$@" > "$OUT/probes/$name.txt" 2>&1
     echo "probe $name exit $?" >> "$OUT/probes/probes.log"
   }
-  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/steps.js ] && [ -e bench/dist/probes/no-upload.js ]; then
+  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/steps.js ] && [ -e bench/dist/probes/no-upload.js ] && [ -e bench/dist/probes/floor.js ]; then
+    probe floor 60 bash "$kit/run.sh" node bench/dist/probes/floor.js
     probe matmul 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js
     probe steps 60 bash "$kit/run.sh" node bench/dist/probes/steps.js
     probe no-upload 60 env NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b bash "$kit/run.sh" node bench/dist/probes/no-upload.js
@@ -139,10 +143,16 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
   probe encode 20 bash "$kit/run.sh" node bench/gpu/probes/encode.mjs
   probe upload 30 bash "$kit/run.sh" node bench/gpu/probes/upload.mjs
   cat "$OUT/probes/probes.log"
-  grep -hE '^(matmul|steps:|[a-z0-9-]+: whole|round|[0-9]+ MiB)' "$OUT"/probes/*.txt | cut -c1-200
+  grep -hoE '^(matmul|steps:|[a-z0-9-]+: whole|round|[0-9]+ MiB).*|[a-z] T=[0-9]+: empty.*' "$OUT"/probes/*.txt | cut -c1-200
 fi
 
 [ -n "$clocks" ] && kill "$clocks" 2> /dev/null
+# Each record's SM clock while it was timed (bench/gpu/clocks.mjs), cuDNN's over its whole step.
+if [ -n "$clocks" ]; then
+  timeout 30 bash "$kit/run.sh" node bench/gpu/clocks.mjs "$OUT/clocks.csv" "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/floor/*.jsonl \
+    "$OUT"/variants/*.jsonl "$OUT"/wavefront/*.jsonl 2>&1
+  timeout 30 bash "$kit/run.sh" node bench/gpu/clocks.mjs "$OUT/clocks.csv" --window "$cudnn_from" "$cudnn_to" "$OUT"/cudnn-*.jsonl 2>&1
+fi
 stamp "report"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1
 cat "$OUT/report.md"

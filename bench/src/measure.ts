@@ -47,6 +47,15 @@ export interface BenchRecord {
   load?: number;
   /** CPU cores of the machine the harness ran on (Node side). */
   cores?: number;
+  /** When the timed passes began and ended (ISO), for matching the GPU machine's clock samples. */
+  timed_from?: string;
+  timed_to?: string;
+  /**
+   * The GPU's SM clock (MHz, lowest and highest) sampled while the passes were timed (GPU machine:
+   * bench/gpu/clocks.mjs from nvidia-smi's samples; cuDNN's over its whole step), and how many samples.
+   */
+  sm_mhz?: [number, number];
+  sm_samples?: number;
   /** Why the runner did not run this config. */
   skipped?: string;
   /** What went wrong when it failed. */
@@ -137,12 +146,14 @@ export async function benchOne(
     const warmups = firstMs > options.budgetMs / 4 ? 0 : options.warmup - 1;
     for (let i = 0; i < warmups; i++) await prepared.run();
     const times: number[] = [];
+    record.timed_from = new Date().toISOString();
     const start = performance.now();
     while (times.length < options.runs && (times.length < options.minRuns || performance.now() - start < options.budgetMs)) {
       const s = performance.now();
       await prepared.run();
       times.push(performance.now() - s);
     }
+    record.timed_to = new Date().toISOString();
     times.sort((x, y) => x - y);
     record.median_ms = round(median(times), 4);
     record.min_ms = round(times[0]!, 4);

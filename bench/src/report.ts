@@ -136,6 +136,14 @@ export function conditionLines(records: BenchRecord[]): string[] {
     lines.push(`- 1-minute load average while timing: ${Math.min(...loads).toFixed(1)} to ${hi.toFixed(1)}${cores ? ` on ${cores} cores` : ''}` +
       (cores && hi > 1.5 * cores ? ' (other processes were competing for the cores: timings are noisy; compare runners within one run)' : ''));
   }
+  const clocked = records.filter((r) => r.sm_mhz && r.median_ms !== undefined);
+  if (clocked.length) {
+    const peak = Math.max(...clocked.map((r) => r.sm_mhz![1]));
+    const slow = clocked.filter((r) => r.sm_mhz![0] < 0.9 * peak);
+    const range = (r: BenchRecord) => (r.sm_mhz![0] === r.sm_mhz![1] ? `${r.sm_mhz![0]}` : `${r.sm_mhz![0]}-${r.sm_mhz![1]}`);
+    lines.push(`- GPU SM clock while timed (nvidia-smi samples; bench/gpu/clocks.mjs): up to ${peak} MHz; ` +
+      (slow.length ? `below 90% of that for part or all of ${slow.map((r) => `${r.config} ${r.runner} (${range(r)} MHz)`).join(', ')}` : 'at least 90% of that throughout'));
+  }
   return lines;
 }
 

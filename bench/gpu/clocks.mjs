@@ -3,23 +3,17 @@
 // local time). Calls have differed by up to 3x on one build, and the SM clock has been seen at 345-690 MHz
 // for whole configs between stretches at 1980: this puts the clock next to each median.
 //
-//   node bench/gpu/clocks.mjs CLOCKS.csv FILE.jsonl...                  # records with timed_from / timed_to
-//   node bench/gpu/clocks.mjs CLOCKS.csv --window FROM TO FILE.jsonl... # every line: one window (epoch s)
+//   node bench/gpu/clocks.mjs CLOCKS.csv FILE.jsonl...
 //
-// Adds sm_mhz: [lowest, highest] and sm_samples to each line it can place (a window shorter than the
-// sampling interval takes the sample in effect at its end), rewriting the files in place. Run it on
-// the machine that wrote CLOCKS.csv: the samples carry no time zone.
+// Adds sm_mhz ([lowest, highest]) and sm_samples to each record with timed_from and timed_to (a window
+// shorter than the sampling interval takes the sample in effect at its end), rewriting the files in
+// place. Run it on the machine that wrote CLOCKS.csv: the samples carry no time zone.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [csv, ...rest] = process.argv.slice(2);
 if (!csv || !rest.length) {
-  console.error('usage: node bench/gpu/clocks.mjs CLOCKS.csv [--window FROM TO] FILE.jsonl...');
+  console.error('usage: node bench/gpu/clocks.mjs CLOCKS.csv FILE.jsonl...');
   process.exit(2);
-}
-let window;
-if (rest[0] === '--window') {
-  window = [Number(rest[1]) * 1000, Number(rest[2]) * 1000];
-  rest.splice(0, 3);
 }
 
 /** [epoch ms, SM MHz] of every sample line ("2026/11/27 18:00:22.768, 345 MHz, ..."). */
@@ -44,8 +38,7 @@ for (const file of rest.filter((f) => existsSync(f))) {
   const lines = readFileSync(file, 'utf8').split('\n').map((text) => {
     if (!text.trim().startsWith('{')) return text;
     const record = JSON.parse(text);
-    const span = window ?? (record.timed_from && record.timed_to ? [Date.parse(record.timed_from), Date.parse(record.timed_to)] : undefined);
-    const clock = span && clockOver(span[0], span[1]);
+    const clock = record.timed_from && record.timed_to && clockOver(Date.parse(record.timed_from), Date.parse(record.timed_to));
     if (!clock) return text;
     placed++;
     return JSON.stringify({ ...record, ...clock });

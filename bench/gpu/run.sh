@@ -3,7 +3,7 @@
 # (.gpu-kit/cudnn_rnn.py) on the same configs, then tfjs webgpu on the same Dawn adapter, then the tables.
 # Run from the project root on the GPU machine, with .gpu-kit/ and bench/dist/ carried:
 #   bash bench/gpu/run.sh                      # every config (a-f, their f16 twins, e-x4, f-x4, c-ra)
-#   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS likewise; BENCH_TFJS=0 skips tfjs,
+#   BENCH_CONFIGS=a,b bash bench/gpu/run.sh    # some (BENCH_BUDGET, BENCH_FLAGS, BENCH_WARMUP_MS likewise; BENCH_TFJS=0 skips tfjs,
 #                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
 #                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
 #                                              # adds the wavefront kernel)
@@ -23,6 +23,10 @@ OUT=${OUT:-bench/results/tmp/gpu}
 CONFIGS=${BENCH_CONFIGS:-all}
 kit=.gpu-kit
 export BENCH_COMMAND="bash bench/gpu/run.sh: node bench/dist/cli.js"  # what the records say ran them
+# Every timed run first warms up for 1.5 s: within a second of idling (each config's float64 check) the
+# SM clock falls to 345 MHz, and it rises again only under load (H200 call 10: e at 345-465 MHz took
+# 20.9 ms a pass, 6.7 at 1980 with its input on the GPU).
+warm="--warmup-ms ${BENCH_WARMUP_MS:-1500}"
 mkdir -p "$OUT"
 for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js; do
   [ -e "$f" ] || { echo "bench/gpu/run.sh: $f is missing: here, run 'bash ../shared/gpu/make-kit.sh' and 'npm run bench -- --build-only', and carry .gpu-kit and bench/dist" >&2; exit 2; }
@@ -43,7 +47,7 @@ fi
 
 stamp "webgpu-rnn ($CONFIGS)"
 : > "$OUT/ours.jsonl"
-timeout 150 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$CONFIGS" --runners webgpu-rnn \
+timeout 150 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu $warm --configs "$CONFIGS" --runners webgpu-rnn \
   --budget "${BENCH_BUDGET:-3}" ${BENCH_FLAGS:-} --json --out "$OUT/ours.jsonl" > /dev/null 2> "$OUT/ours.log"
 echo "exit $?" >> "$OUT/ours.log"
 progress "$OUT/ours.log"
@@ -53,7 +57,7 @@ progress "$OUT/ours.log"
 if [ "${BENCH_FLOOR:-1}" != 0 ]; then
   stamp "webgpu-rnn at sequence length 1 (a-d)"
   mkdir -p "$OUT/floor"
-  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs a,b,c,d --runners webgpu-rnn --seq 1 \
+  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu $warm --configs a,b,c,d --runners webgpu-rnn --seq 1 \
     --budget 1 --json --out "$OUT/floor/ours.jsonl" > /dev/null 2> "$OUT/floor/ours.log"
   echo "exit $?" >> "$OUT/floor/ours.log"
   progress "$OUT/floor/ours.log"
@@ -76,7 +80,7 @@ if [ "${BENCH_VARIANTS:-1}" != 0 ]; then
       opts="{\"kernel\":\"${v##*:}\"}"
       [ "${v##*:}" = gpu-input ] && opts='{"gpuInput":true}'
       echo "variant $v round $round" >> "$OUT/variants/variants.log"
-      timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
+      timeout 40 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu $warm --configs "${v%%:*}" --runners webgpu-rnn --budget 1 ${BENCH_FLAGS:-} \
         --ours-options "$opts" --json --out "$OUT/variants/${v%%:*}-${v##*:}-$round.jsonl" > /dev/null 2>> "$OUT/variants/variants.log"
     done
   done
@@ -88,14 +92,13 @@ fi
 if [ "${BENCH_WAVEFRONT:-0}" != 0 ]; then
   stamp "webgpu-rnn, wavefront kernel (a, b)"
   mkdir -p "$OUT/wavefront"
-  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs a,b,a-f16,b-f16 --runners webgpu-rnn \
+  timeout 45 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu $warm --configs a,b,a-f16,b-f16 --runners webgpu-rnn \
     --budget "${BENCH_BUDGET:-3}" --ours-options '{"kernel":"wavefront"}' --json --out "$OUT/wavefront/ours.jsonl" > /dev/null 2> "$OUT/wavefront/ours.log"
   echo "exit $?" >> "$OUT/wavefront/ours.log"
   progress "$OUT/wavefront/ours.log"
 fi
 
 stamp "cuDNN (PyTorch)"
-cudnn_from=$(date +%s.%N)
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --print-cudnn --configs "$CONFIGS" > "$OUT/cudnn-args.txt" 2>> "$OUT/cudnn.log"
 while read -r dtype specs; do
   [ -n "$specs" ] || continue
@@ -105,13 +108,12 @@ while read -r dtype specs; do
   echo "cudnn $dtype exit $?" >> "$OUT/cudnn.log"
   sed -i "s/^{/{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", /" "$OUT/cudnn-$dtype.jsonl"  # its lines carry no date
 done < "$OUT/cudnn-args.txt"
-cudnn_to=$(date +%s.%N)
 grep -c '"system"' "$OUT"/cudnn-*.jsonl; tail -n 2 "$OUT/cudnn.log"
 
 if [ "${BENCH_TFJS:-1}" != 0 ]; then
   stamp "tfjs webgpu on the same adapter (f32 configs)"
   : > "$OUT/tfjs.jsonl"
-  timeout 180 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu --configs "$( [ "$CONFIGS" = all ] && echo f32 || echo "$CONFIGS" )" \
+  timeout 180 bash "$kit/run.sh" node bench/dist/cli.js --mode gpu $warm --configs "$( [ "$CONFIGS" = all ] && echo f32 || echo "$CONFIGS" )" \
     --runners tfjs-webgpu --budget "${BENCH_BUDGET:-3}" ${BENCH_FLAGS:-} --json --out "$OUT/tfjs.jsonl" > /dev/null 2> "$OUT/tfjs.log"
   echo "exit $?" >> "$OUT/tfjs.log"
   progress "$OUT/tfjs.log"
@@ -147,11 +149,11 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
 fi
 
 [ -n "$clocks" ] && kill "$clocks" 2> /dev/null
-# Each record's SM clock while it was timed (bench/gpu/clocks.mjs), cuDNN's over its whole step.
+# Each record's SM clock while it was timed (bench/gpu/clocks.mjs). cuDNN's lines carry no times: its
+# step's clocks are in clocks.csv (1980 MHz while it ran in calls 9 and 10).
 if [ -n "$clocks" ]; then
   timeout 30 bash "$kit/run.sh" node bench/gpu/clocks.mjs "$OUT/clocks.csv" "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/floor/*.jsonl \
     "$OUT"/variants/*.jsonl "$OUT"/wavefront/*.jsonl 2>&1
-  timeout 30 bash "$kit/run.sh" node bench/gpu/clocks.mjs "$OUT/clocks.csv" --window "$cudnn_from" "$cudnn_to" "$OUT"/cudnn-*.jsonl 2>&1
 fi
 stamp "report"
 timeout 30 bash "$kit/run.sh" node bench/dist/cli.js --report "$OUT"/ours.jsonl "$OUT"/tfjs.jsonl "$OUT"/cudnn-*.jsonl > "$OUT/report.md" 2>&1

@@ -38,6 +38,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   --runs N            at most N timed passes per runner and config (default 20)
   --min-runs N        at least N timed passes, even past the budget (default 3)
   --warmup N          warm-up passes (default 2; fewer when one pass is slow)
+  --warmup-ms MS      then warm up until MS ms have passed (default 0; bench/gpu/run.sh: 1500, so the GPU's clock is up)
   --budget S          stop timing a runner after S seconds once --min-runs are done (default 10)
   --quick             --runs 5 --warmup 1 --budget 2, and the short sequence of e / f
   --full              e / f at full length on a software adapter too (minutes per pass)
@@ -86,7 +87,7 @@ function num(v: string | undefined, flag: string): number {
 
 export function parseArgs(argv: string[]): Args {
   const a: Args = {
-    measure: { warmup: 2, runs: 20, minRuns: 3, budgetMs: 10_000 },
+    measure: { warmup: 2, warmupMs: 0, runs: 20, minRuns: 3, budgetMs: 10_000 },
     json: false, quick: false, full: false, check: true, writeDocs: false, browser: false, printCudnn: false, docsOnly: false,
     list: false, help: false, chromeAdapter: 'swiftshader',
   };
@@ -100,6 +101,7 @@ export function parseArgs(argv: string[]): Args {
       case '--runs': a.measure.runs = Math.max(1, num(value(), flag)); explicit.add('runs'); break;
       case '--min-runs': a.measure.minRuns = num(value(), flag); explicit.add('minRuns'); break;
       case '--warmup': a.measure.warmup = num(value(), flag); explicit.add('warmup'); break;
+      case '--warmup-ms': a.measure.warmupMs = num(value(), flag); break;
       case '--budget': a.measure.budgetMs = num(value(), flag) * 1000; explicit.add('budget'); break;
       case '--quick': a.quick = true; break;
       case '--full': a.full = true; break;

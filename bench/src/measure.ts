@@ -8,6 +8,12 @@ import type { CheckPlan } from './core.js';
 export interface MeasureOptions {
   /** Warm-up passes (pipeline compilation, first upload); fewer when one already takes a quarter of the budget. */
   warmup: number;
+  /**
+   * Then more warm-up passes until this long has passed since the first (0: none): the GPU machine's
+   * SM clock falls to 345 MHz within a second of idling (the float64 check before each config) and
+   * rises again only under load.
+   */
+  warmupMs: number;
   /** At most this many timed passes... */
   runs: number;
   /** ...and at least this many, even past the budget. */
@@ -52,7 +58,7 @@ export interface BenchRecord {
   timed_to?: string;
   /**
    * The GPU's SM clock (MHz, lowest and highest) sampled while the passes were timed (GPU machine:
-   * bench/gpu/clocks.mjs from nvidia-smi's samples; cuDNN's over its whole step), and how many samples.
+   * bench/gpu/clocks.mjs from nvidia-smi's samples), and how many samples.
    */
   sm_mhz?: [number, number];
   sm_samples?: number;
@@ -143,8 +149,10 @@ export async function benchOne(
       record.max_err = round(maxAbsError(first, check.reference), 3);
       record.ok = record.max_err <= config.tolerance;
     }
-    const warmups = firstMs > options.budgetMs / 4 ? 0 : options.warmup - 1;
+    const slow = firstMs > options.budgetMs / 4;
+    const warmups = slow ? 0 : options.warmup - 1;
     for (let i = 0; i < warmups; i++) await prepared.run();
+    while (!slow && performance.now() - t0 < options.warmupMs) await prepared.run();
     const times: number[] = [];
     record.timed_from = new Date().toISOString();
     const start = performance.now();

@@ -58,12 +58,7 @@ export function readRecords(file: string): BenchRecord[] {
     } catch {
       continue;
     }
-    if (obj.system === 'cudnn') {
-      const records = cudnnRecords(obj as unknown as CudnnLine, String(obj.date ?? fallbackDate), String(obj.command ?? 'python3 .gpu-kit/cudnn_rnn.py (bench/gpu/run.sh)'));
-      // bench/gpu/clocks.mjs's annotation of the line: the SM clock over cuDNN's step.
-      const clock = Array.isArray(obj.sm_mhz) ? { sm_mhz: obj.sm_mhz as [number, number], sm_samples: Number(obj.sm_samples) } : {};
-      out.push(...records.map((r) => ({ ...r, ...clock })));
-    }
+    if (obj.system === 'cudnn') out.push(...cudnnRecords(obj as unknown as CudnnLine, String(obj.date ?? fallbackDate), String(obj.command ?? 'python3 .gpu-kit/cudnn_rnn.py (bench/gpu/run.sh)')));
     else if (typeof obj.config === 'string' && typeof obj.runner === 'string') out.push(obj as unknown as BenchRecord);
   }
   return out;

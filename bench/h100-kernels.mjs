@@ -1,5 +1,5 @@
 // Writes docs/BENCHMARKS-H100-KERNELS.md from the GPU machine's result files: bench/results/h100/ (three
-// calls on an H100) and bench/results/h200/ (three on an H200; day2/section.md, written by hand, adds four
+// calls on an H100) and bench/results/h200/ (three on an H200; day2/section.md, written by hand, adds eight
 // more); the document names the commands.
 // Run: node bench/h100-kernels.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -161,7 +161,7 @@ ${table.join('\n')}
 
 const doc = `# webgpu-rnn on the GPU machine: recurrent kernel variants
 
-Two sets of calls: three on an H100 (2026-11-26), then seven on an H200 (2026-11-27, [below](#h200-2026-11-27)).
+Two sets of calls: three on an H100 (2026-11-26), then eleven on an H200 (2026-11-27, [below](#h200-2026-11-27); calls 8-11 [at the end](#h200-calls-8-11-2026-11-27-evening)).
 
 ## H100 (2026-11-26)
 

@@ -86,7 +86,10 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
 - **Same run, same adapter**: in Node, tfjs' webgpu backend runs on the very Dawn adapter webgpu-rnn uses
   (\`navigator.gpu\` set from the \`webgpu\` package).
 - **Timing**: a first pass (checked against the reference), warm-up passes, then up to \`--runs\` timed
-  passes (at least 3; a slow runner stops after \`--budget\` seconds). Each pass is the whole
+  passes (at least 3; a slow runner stops after \`--budget\` seconds). On the GPU machine the warm-up
+  goes on for 1.5 s (\`--warmup-ms 1500\`, every runner): its SM clock falls to 345 MHz within a second
+  of idling and rises again only under load. Each GPU record carries the clock sampled while it was
+  timed (\`sm_mhz\`); the conditions below list those under 90% of the highest. Each pass is the whole
   \`predict\`: inputs uploaded, every layer run, outputs read back to the CPU. Median and min reported.
   On a CPU-emulated adapter in Node, webgpu-rnn's \`predict\` sleeps through most of a pass it has timed
   before (\`src/gpu/pacer.ts\`) instead of awaiting at once: Dawn's Node binding polls the device from
@@ -101,9 +104,9 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
   cuDNN's GRU is the reset-after variant (config c here is reset-before, as tfjs-layers runs it; c-ra is
   reset-after, as cuDNN).
   So where the input is large (e 2 MiB, f 32 MiB), webgpu-rnn's pass includes work cuDNN's timing
-  leaves out: checking every input value on the host and uploading it. docs/BENCHMARKS-H100-KERNELS.md
-  ("H200, later calls") separates the input side from the recurrence on an H200: with a 4-wide input
-  (e-x4, f-x4), webgpu-rnn took 1.17x and 1.22x cuDNN eager's time.
+  leaves out: checking every input value on the host and uploading it. With a 4-wide input (e-x4,
+  f-x4) the rows below show the recurrence alone; docs/BENCHMARKS-H100-KERNELS.md also times e and f
+  with their inputs already on the GPU (\`predict({ buffer, shape })\`), as cuDNN's timing has them.
 `;
 
 /** Writes docs/BENCHMARKS.md (and docs/benchmarks-<mode>.svg) from the saved results; returns the files written. */

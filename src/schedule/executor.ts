@@ -442,6 +442,11 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
   const B = shape[0]!;
   const T = shape.length === 3 ? shape[1]! : 1;
   const F = home.F;
+  // A view already batch-first and dense (one row, one step, or a [B][F] output) is one copy.
+  if ((T === 1 || home.sT === F) && (B === 1 || home.sB === T * F)) {
+    const from = home.base - start;
+    return { data: src.slice(from, from + B * T * F), shape };
+  }
   const out = new Float32Array(B * T * F);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {

@@ -130,6 +130,9 @@ export function writeDocs(root: string): string[] {
       written.push(join(docs, chartFile));
     }
     parts.push(section(records, mode, heading, chartTitle, chartFile));
+    // The GPU targets' gaps and what bounds them, written by hand from the calls' probes.
+    const bounds = join(root, 'bench', 'results', `${mode}-bounds.md`);
+    if (existsSync(bounds)) parts.push(readFileSync(bounds, 'utf8'), '');
   }
   for (const extra of extraSections) {
     const text = extra(root);

@@ -71,8 +71,9 @@ export interface CompileOptions {
   kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
   /**
    * WebGPU storage precision of the recurrent weights: 'f16' halves the weight traffic of every step
-   * (arithmetic and states stay f32; no shader-f16 feature needed). Default 'f32'. The CPU backend
-   * ignores it.
+   * (arithmetic and states stay f32; no shader-f16 feature needed). Where a stacked pair runs as one
+   * (the wavefront kernels, and 'auto' on a GPU for wide pairs), layer 2's input kernel and bias share
+   * its recurrent weights' buffer and are stored as f16 too. Default 'f32'. The CPU backend ignores it.
    */
   precision?: 'f32' | 'f16';
   /**

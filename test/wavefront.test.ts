@@ -169,6 +169,16 @@ describe("kernel: 'auto' runs wide stacked pairs as the wavefront step kernel on
     expect(plannedWavefronts(pair(128, 128), 1, auto)[0]).toBe('lstm_wavefront_step f32 R=1 UW=16 KS=16 f=sigmoid g=tanh h=tanh');
   });
 
+  test('a narrow pair does not keep a wide one from pairing: lstm(32) -> lstm(32) -> lstm(256) pairs layers 2 and 3', () => {
+    const m = sequential([
+      layers.lstm({ units: 32, returnSequences: true, inputShape: [7, 3] }),
+      layers.lstm({ units: 32, returnSequences: true }),
+      layers.lstm({ units: 256 }),
+    ]);
+    const names = buildPlan(m, 2, [7], false, auto).dispatches.map((d) => d.program.name.split(' ')[0]);
+    expect(names).toEqual(['matmul', 'lstm_sequence', 'matmul', ...Array(8).fill('lstm_wavefront_step')]);
+  });
+
   test('not smaller pairs, larger batches, a CPU-emulated adapter, other forced kernels, streams or masks', () => {
     expect(plannedWavefronts(pair(64, 127), 1, auto)).toHaveLength(0);
     expect(plannedWavefronts(pair(128, 128), 17, auto)).toHaveLength(0);

@@ -147,17 +147,18 @@ function residentWinsOnCpu(shape: SequenceShape | null): boolean {
   return shape?.resident === true;
 }
 
-/**
- * Picks the recurrent kernel of a layer: 'auto' follows sequenceWinsOnGpu on a GPU and
- * residentWinsOnCpu on a CPU-emulated adapter. A forced 'sequence' falls back to the step kernel where
- * the layer does not fit in one workgroup, and for an LSTM with a projection (projSize), which runs as
- * the step kernel plus a projection per step.
- */
 /** Batch rows a GPU workgroup of the sequence and wavefront kernels takes: very large batches share weight loads. */
 function gpuRowsFor(B: number): number {
   return B >= 256 ? 4 : B >= 64 ? 2 : 1;
 }
 
+/**
+ * Picks the recurrent kernel of a layer that runs on its own (stacked pairs may run together instead:
+ * wavefrontPairsFor): 'auto' follows sequenceWinsOnGpu on a GPU and residentWinsOnCpu on a
+ * CPU-emulated adapter. A forced 'sequence' falls back to the step kernel where the layer does not fit
+ * in one workgroup, and for an LSTM with a projection (projSize), which runs as the step kernel plus a
+ * projection per step.
+ */
 export function chooseRecurrentKernel(
   cfg: RecurrentConfig, B: number, options: PlanOptions,
 ): { kind: 'step' } | { kind: 'sequence'; rows: number; shape: SequenceShape } {
@@ -239,11 +240,12 @@ function writesAnyView(t: SymbolicTensor): boolean {
  * node with its layer 2: unidirectional forward SimpleRNN or LSTM layers with the same cell options
  * (activations, clip, peepholes, coupled gates; units and bias may differ), no projection, initial
  * state or returned state, where layer 1 returns sequences that only layer 2 reads (through Dropout at
- * most) and that are no model output, and both fit one workgroup (wavefrontFits). Whether a plan
- * runs them so also depends on its batch (the kernel's shape), on masks and on streaming: see
- * buildPlan.
+ * most) and that are no model output, both fit one workgroup (wavefrontFits) and `accept` takes them
+ * (pairing is greedy along the model's nodes, so a pair it refuses leaves its layers free to pair with
+ * their other neighbours). Whether a plan runs them so also depends on its batch (the kernel's shape),
+ * on masks and on streaming: see buildPlan.
  */
-export function wavefrontPairs(model: Model): Map<Node, Node> {
+export function wavefrontPairs(model: Model, accept: (first: RecurrentConfig, second: RecurrentConfig) => boolean = () => true): Map<Node, Node> {
   const pairs = new Map<Node, Node>();
   const taken = new Set<Node>();
   const outputs = new Set(model.outputs.map((t) => canonical(t).id));
@@ -263,7 +265,7 @@ export function wavefrontPairs(model: Model): Map<Node, Node> {
     const second = readers[0];
     if (readers.length !== 1 || !eligible(second!) || second!.inputs.length !== 1) continue;
     const c1 = (first.layer as RecurrentLayer).config, c2 = (second!.layer as RecurrentLayer).config;
-    if (options(c1) !== options(c2) || !wavefrontFits(c1.units, c2.units)) continue;
+    if (options(c1) !== options(c2) || !wavefrontFits(c1.units, c2.units) || !accept(c1, c2)) continue;
     pairs.set(first, second!);
     taken.add(first);
     taken.add(second!);
@@ -461,7 +463,7 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     if (flow.has(first.inputs[0]!.id) || flow.has(second.inputs[0]!.id)) return false;
     const l1 = first.layer as RecurrentLayer, l2 = second.layer as RecurrentLayer;
     const c1 = l1.config, c2 = l2.config, H1 = c1.units, H2 = c2.units;
-    const auto = !isWavefront(options.kernel);
+    const auto = (options.kernel ?? 'auto') === 'auto';
     if (auto && !wavefrontStepWinsOnGpu(H1, H2, B)) return false;
     const steps = auto || options.kernel === 'wavefront-step';
     // As many rows a workgroup as the sequence kernel takes on a GPU, fewer where they do not fit.
@@ -678,13 +680,8 @@ export function isWavefront(kernel: KernelChoice | undefined): boolean {
  */
 export function wavefrontPairsFor(model: Model, options: PlanOptions): Map<Node, Node> {
   if (isWavefront(options.kernel)) return wavefrontPairs(model);
-  const pairs = new Map<Node, Node>();
-  if ((options.kernel ?? 'auto') !== 'auto' || options.softwareAdapter) return pairs;
-  for (const [first, second] of wavefrontPairs(model)) {
-    const units = (n: Node) => (n.layer as RecurrentLayer).config.units;
-    if (wavefrontStepWinsOnGpu(units(first), units(second), 1)) pairs.set(first, second);
-  }
-  return pairs;
+  if ((options.kernel ?? 'auto') !== 'auto' || options.softwareAdapter) return new Map();
+  return wavefrontPairs(model, (c1, c2) => wavefrontStepWinsOnGpu(c1.units, c2.units, 1));
 }
 
 export function planKey(batch: number, inputSteps: number[], masked: boolean, stream = false): string {

@@ -7,7 +7,8 @@
 //
 // Adds sm_mhz ([lowest, highest]) and sm_samples to each record with timed_from and timed_to (a window
 // shorter than the sampling interval takes the sample in effect at its end), rewriting the files in
-// place. Run it on the machine that wrote CLOCKS.csv: the samples carry no time zone.
+// place. Run it on the machine that wrote CLOCKS.csv, in the same time zone (TZ) as nvidia-smi ran: the
+// samples carry none, and the records' times are UTC.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [csv, ...rest] = process.argv.slice(2);

@@ -7,10 +7,11 @@
 #                                              # BENCH_FLOOR=0 the sequence-length-1 run, BENCH_VARIANTS=0 the
 #                                              # forced kernels, BENCH_PROBES=0 the probes, BENCH_WAVEFRONT=1
 #                                              # adds the wavefront kernel)
-# Each step has a timeout, so the call returns what it measured: about 3.5 minutes on an H100, 130 s on
-# an H200 (2026-11-27, floor and forced kernels included, before the variants and c-ra added since; the
-# probes add a minute or two), at most about
-# 10 (every step at its timeout; the probes start only while they can end by 500 s). webgpu-rnn and
+# Each step has a timeout, so the call returns what it measured: on an H200 (2026-11-27) 157 s in all
+# without warm-up (call 10), and 135 s without the forced kernels and probes but with 1.5 s of warm-up
+# before each timed run (call 11: webgpu-rnn's run 34 -> 62 s; the forced kernels should add about 30 s
+# more, not tried yet), at most about 10 minutes (every step at its timeout; the forced kernels stop at
+# 200 s, the probes start only while they can end by 500 s). webgpu-rnn and
 # cuDNN come first: a slow tfjs or probe can not crowd them out.
 # Writes to $OUT (default bench/results/tmp/gpu): ours.jsonl, tfjs.jsonl, cudnn-fp32.jsonl,
 # cudnn-fp16.jsonl, report.md, *.log, nvidia-smi.txt, clocks.csv, floor/, variants/, probes/ (and
@@ -26,6 +27,7 @@ export BENCH_COMMAND="bash bench/gpu/run.sh: node bench/dist/cli.js"  # what the
 # Every timed run first warms up for 1.5 s: within a second of idling (each config's float64 check) the
 # SM clock falls to 345 MHz, and it rises again only under load (H200 call 10: e at 345-465 MHz took
 # 20.9 ms a pass, 6.7 at 1980 with its input on the GPU).
+# (Unquoted where used, like BENCH_FLAGS: two words.)
 warm="--warmup-ms ${BENCH_WARMUP_MS:-1500}"
 mkdir -p "$OUT"
 for f in "$kit/run.sh" "$kit/cudnn_rnn.py" bench/dist/cli.js; do
@@ -133,8 +135,12 @@ if [ "${BENCH_PROBES:-1}" != 0 ]; then
     timeout "$limit" "$@" > "$OUT/probes/$name.txt" 2>&1
     echo "probe $name exit $?" >> "$OUT/probes/probes.log"
   }
-  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/steps.js ] && [ -e bench/dist/probes/no-upload.js ] && [ -e bench/dist/probes/floor.js ]; then
+  if [ -e bench/dist/probes/floor.js ]; then
     probe floor 60 bash "$kit/run.sh" node bench/dist/probes/floor.js
+  else
+    echo "bench/dist/probes/floor.js is missing (a bench/dist built before it): rebuild with 'npm run bench -- --build-only'" >> "$OUT/probes/probes.log"
+  fi
+  if [ -e bench/dist/probes/matmul.js ] && [ -e bench/dist/probes/steps.js ] && [ -e bench/dist/probes/no-upload.js ]; then
     probe matmul 40 bash "$kit/run.sh" node bench/dist/probes/matmul.js
     probe steps 60 bash "$kit/run.sh" node bench/dist/probes/steps.js
     probe no-upload 60 env NOREF=1 N=7 CFG=f,f-x4,e,e-x4,b bash "$kit/run.sh" node bench/dist/probes/no-upload.js

@@ -38,7 +38,7 @@ export const USAGE = `webgpu-rnn benchmark harness
   --runs N            at most N timed passes per runner and config (default 20)
   --min-runs N        at least N timed passes, even past the budget (default 3)
   --warmup N          warm-up passes (default 2; fewer when one pass is slow)
-  --warmup-ms MS      then warm up until MS ms have passed (default 0; bench/gpu/run.sh: 1500, so the GPU's clock is up)
+  --warmup-ms MS      then warm up until MS ms have passed, slow runners too (default 0; bench/gpu/run.sh: 1500, so the GPU's clock is up)
   --budget S          stop timing a runner after S seconds once --min-runs are done (default 10)
   --quick             --runs 5 --warmup 1 --budget 2, and the short sequence of e / f
   --full              e / f at full length on a software adapter too (minutes per pass)

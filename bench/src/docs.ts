@@ -87,9 +87,11 @@ the library), bundles the harness with Vite and runs it. \`npm run bench -- --he
   (\`navigator.gpu\` set from the \`webgpu\` package).
 - **Timing**: a first pass (checked against the reference), warm-up passes, then up to \`--runs\` timed
   passes (at least 3; a slow runner stops after \`--budget\` seconds). On the GPU machine the warm-up
-  goes on for 1.5 s (\`--warmup-ms 1500\`, every runner): its SM clock falls to 345 MHz within a second
-  of idling and rises again only under load. Each GPU record carries the clock sampled while it was
-  timed (\`sm_mhz\`); the conditions below list those under 90% of the highest. Each pass is the whole
+  goes on for 1.5 s (\`--warmup-ms 1500\`, every runner; in H200 call 11 a runner got none when its
+  first pass took over a quarter of its budget, 750 ms, as tfjs's first passes may have): its SM clock falls to 345 MHz
+  within a second of idling and rises again only under load. Each webgpu-rnn and tfjs record carries
+  the clock sampled while it was timed (\`sm_mhz\`; cuDNN's lines carry no times); the conditions
+  below list those under 90% of the highest. Each pass is the whole
   \`predict\`: inputs uploaded, every layer run, outputs read back to the CPU. Median and min reported.
   On a CPU-emulated adapter in Node, webgpu-rnn's \`predict\` sleeps through most of a pass it has timed
   before (\`src/gpu/pacer.ts\`) instead of awaiting at once: Dawn's Node binding polls the device from

@@ -9,9 +9,9 @@ export interface MeasureOptions {
   /** Warm-up passes (pipeline compilation, first upload); fewer when one already takes a quarter of the budget. */
   warmup: number;
   /**
-   * Then more warm-up passes until this long has passed since the first (0: none): the GPU machine's
-   * SM clock falls to 345 MHz within a second of idling (the float64 check before each config) and
-   * rises again only under load.
+   * Then warm-up passes until this long has passed since the first pass and its check (0: none; slow
+   * runners too): the GPU machine's SM clock falls to 345 MHz within a second of idling (the float64
+   * check before each config) and rises again only under load.
    */
   warmupMs: number;
   /** At most this many timed passes... */
@@ -149,10 +149,10 @@ export async function benchOne(
       record.max_err = round(maxAbsError(first, check.reference), 3);
       record.ok = record.max_err <= config.tolerance;
     }
-    const slow = firstMs > options.budgetMs / 4;
-    const warmups = slow ? 0 : options.warmup - 1;
+    const warmFrom = performance.now();
+    const warmups = firstMs > options.budgetMs / 4 ? 0 : options.warmup - 1;
     for (let i = 0; i < warmups; i++) await prepared.run();
-    while (!slow && performance.now() - t0 < options.warmupMs) await prepared.run();
+    while (performance.now() - warmFrom < options.warmupMs) await prepared.run();
     const times: number[] = [];
     record.timed_from = new Date().toISOString();
     const start = performance.now();

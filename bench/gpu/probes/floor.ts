@@ -22,7 +22,8 @@ if (gl) {
 }
 const rt = await createRuntime(gl ? { featureLevel: 'compatibility' } : {});
 console.log(rt.adapterInfo);
-const device = (rt as unknown as { device: GPUDevice }).device;
+if (!rt.device) throw new Error('floor.ts: no WebGPU device (the runtime fell back to the CPU)');
+const device = rt.device;
 
 function rand(seed: number) { let a = seed; return () => { a = (a * 1103515245 + 12345) & 0x7fffffff; return a / 0x7fffffff * 2 - 1; }; }
 const r = rand(1);
@@ -65,16 +66,28 @@ async function empty() {
 
 const med = (v: number[]) => { const s = [...v].sort((p, q) => p - q); return s[s.length >> 1]!; };
 const N = Number(process.env.N ?? 30), ROUNDS = Number(process.env.ROUNDS ?? 10);
+/** The modes in a random order each round (Fisher-Yates with the probe's generator). */
+function shuffled<V>(items: V[]): V[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(((r() + 1) / 2) * (i + 1)) % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 for (const name of (process.env.CFG ?? 'd,a,b').split(',')) {
+  const build = cfgs[name];
+  if (!build) throw new Error(`floor.ts: CFG takes ${Object.keys(cfgs).join(', ')}, got '${name}'`);
   for (const T of (process.env.T ?? '1,8').split(',').map(Number)) {
-    const [net, B] = cfgs[name]!(T);
+    const [net, B] = build(T);
     net.setWeights(net.getWeights().map((w) => fill(w.length, 0.1)));
     const xs = net.inputs.map((t) => ({ data: fill(B * t.shape[0]! * t.shape[1]!), shape: [B, ...t.shape] as number[] }));
     const run = await rt.compile(net, { batchSizes: [B] });
     for (let i = 0; i < 20; i++) await run.predict(xs);
     const times: Record<string, number[]> = { empty: [], real: [], zeroWG: [], noDispatch: [], noClear: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const k of Object.keys(times).sort(() => r())) {
+      for (const k of shuffled(Object.keys(times))) {
         modes[k]?.();
         for (let i = 0; i < N; i++) {
           const t0 = performance.now();

@@ -1,5 +1,5 @@
 /**
- * Which recurrent kernel and shape a layer gets (src/schedule/plan.ts chooseRecurrentKernel and
+ * Which recurrent kernel and shape a layer gets (src/schedule/choice.ts chooseRecurrentKernel and
  * src/kernels/recurrent.ts stepShape): the rules docs/BENCHMARKS.md's H100 measurements chose.
  * Their numerical results are checked in gpu-vs-cpu.test.ts under every variant.
  */
@@ -7,7 +7,8 @@ import { describe, expect, test } from 'vitest';
 import { input, layers, model, sequential } from '../src/index.js';
 import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
 import { countedSteps, fusedInputFits, stepShape, tiledShape } from '../src/kernels/recurrent.js';
-import { type PlanOptions, buildPlan, chooseRecurrentKernel } from '../src/schedule/plan.js';
+import { chooseRecurrentKernel } from '../src/schedule/choice.js';
+import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 
 const lstm = (units: number) => layers.lstm({ units }).config;
 const gruBefore = (units: number) => layers.gru({ units, resetAfter: false }).config;

@@ -9,7 +9,8 @@ import { describe, expect, test } from 'vitest';
 import { type Model, type SymbolicTensor, input, layers, model, sequential } from '../src/index.js';
 import { RecurrentLayer } from '../src/graph/recurrent.js';
 import { wavefrontShape, wavefrontStepDispatch, wavefrontStepShape } from '../src/kernels/recurrent.js';
-import { type PlanOptions, buildPlan, wavefrontPairs } from '../src/schedule/plan.js';
+import { wavefrontPairs } from '../src/schedule/choice.js';
+import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';
 import { describeCases, runsWavefront, runsWavefrontSteps, useWebGpuRuntime, wavefrontDispatches, withF16Tolerance } from './support/variants.js';
 

@@ -575,7 +575,7 @@ export function wavefrontFits(H1: number, H2: number): boolean {
 /** Byte size of the wavefront kernels' Params (wavefront_pair.wgsl; the last 16 bytes are the step kernel's). */
 const WAVEFRONT_UNIFORM_SIZE = 96;
 
-/** The wavefront program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */
+/** The wavefront program of a stacked pair (same cell options; see wavefrontPairs in src/schedule/choice.ts). */
 export function wavefrontProgram(first: RecurrentConfig, rows: number, shape: SequenceShape, precision: Precision = 'f32'): Program {
   const spec = cellSpec(first);
   return {
@@ -622,7 +622,7 @@ export function wavefrontStepShape(H1: number, H2: number, B: number, software: 
   return gpuStepShape(B, maxThreads, (uw) => Math.ceil(H1 / uw) + Math.ceil(H2 / uw));
 }
 
-/** The wavefront step program of a stacked pair (same cell options; see wavefrontPairs in plan.ts). */
+/** The wavefront step program of a stacked pair (same cell options; see wavefrontPairs in src/schedule/choice.ts). */
 export function wavefrontStepProgram(first: RecurrentConfig, shape: StepShape, precision: Precision = 'f32'): Program {
   const spec = cellSpec(first);
   return {

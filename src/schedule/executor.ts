@@ -18,7 +18,8 @@ import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type BufferRef, type Home, type KernelChoice, type Plan, type PlanOptions, buildPlan, planKey, wavefrontPairsFor } from './plan.js';
+import { type KernelChoice, wavefrontPairsFor } from './choice.js';
+import { type BufferRef, type Home, type Plan, type PlanOptions, buildPlan, planKey } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent, packWavefront, toHalf } from './weights.js';
 

@@ -12,7 +12,9 @@
 // writes the other), c [B][H1 + H2] at cBase, then each workgroup's dispatch count at ctrBase: every
 // dispatch of the pair binds one uniform block, so the host sets the bind group once for all T + 1 of
 // them, and each workgroup derives s from the count it keeps (step_params.wgsl's counted steps). The
-// plan clears S every pass, and the count returns to 0 after the last dispatch.
+// count returns to 0 after the last dispatch, and a layer's first step (layer 1 at s = 0, layer 2 at
+// s = 1) starts from zero state without reading it (fresh()), so the plan never clears S: a new
+// buffer is zeroed, and what a pass leaves in h and c is never read by the next.
 // P: layer 1's projections x W1 + b1, [T][B][G * H1]. Y: layer 2's output view.
 // CELL (0 or 1), G, ACT_*, PEEPHOLE, INPUT_FORGET: cells.wgsl; U and loadU(): weights_f32.wgsl or
 // weights_f16.wgsl; the reduction and the slices' meeting (reduceRows, shareSums, sliceSum):
@@ -41,13 +43,18 @@ fn runs(second: bool, j: u32, s: u32) -> bool {
   return s < st.T && j < st.H1;
 }
 
+// Whether dispatch s runs layer 1's (second = false) or layer 2's first step, whose h and c are 0.
+fn fresh(second: bool, s: u32) -> bool {
+  return s == select(0u, 1u, second);
+}
+
 // The epilogue of row b, unit j of layer 1 (second = false, at step s) or layer 2 (at step s - 1),
 // given its sums a (every gate): the cell, the new state, the output.
 fn finish(second: bool, b: u32, j: u32, a: vec4<f32>, s: u32) {
   // The unit's column in a row of [h1; h2] (and of c).
   let col = select(0u, st.H1, second) + j;
   let cIdx = st.cBase + b * st.row + col;
-  let hc = pairCell(second, b, j, s, a, S[cIdx]);
+  let hc = pairCell(second, b, j, s, a, select(S[cIdx], 0.0, fresh(second, s)));
   if (CELL != 0u) { S[cIdx] = hc.y; }
   S[(1u - s % 2u) * st.B * st.row + b * st.row + col] = hc.x;
   if (second) { Y[st.yBase + (s - 1u) * st.ysT + b * st.ySB + j] = hc.x; }
@@ -62,8 +69,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let slice = lid.x / UW;
   let b0 = wid.y * R;
   let on = runs(second, j, s);
-  // Layer 1 reduces h1 (H1 inputs) against its recurrent kernel, layer 2 [h1; h2] against its stacked one.
-  let K = select(st.H1, st.row, second);
+  // Layer 1 reduces h1 (H1 inputs) against its recurrent kernel, layer 2 [h1; h2] against its stacked
+  // one. At a layer's first step its own h is 0: layer 1 has nothing to reduce, layer 2 only h1.
+  let K = select(select(st.H1, 0u, fresh(false, s)), select(st.row, st.H1, fresh(true, s)), second);
   let cols = select(st.H1, st.H2, second);
   let uBase = select(0u, st.u2, second);
   let hIn = (s % 2u) * st.B * st.row;

@@ -6,12 +6,13 @@
  * slices), and with f16 weights.
  */
 import { describe, expect, test } from 'vitest';
-import { type Model, type SymbolicTensor, input, layers, model, sequential } from '../src/index.js';
+import { type CompileOptions, type Model, type SymbolicTensor, input, layers, model, runReference, sequential } from '../src/index.js';
 import { RecurrentLayer } from '../src/graph/recurrent.js';
 import { wavefrontShape, wavefrontStepDispatch, wavefrontStepShape } from '../src/kernels/recurrent.js';
 import { wavefrontPairs } from '../src/schedule/choice.js';
 import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';
+import { compareOutputs } from './support/compare.js';
 import { describeCases, runsWavefront, runsWavefrontSteps, useWebGpuRuntime, wavefrontDispatches, withF16Tolerance } from './support/variants.js';
 
 const software: PlanOptions = { kernel: 'wavefront', softwareAdapter: true, maxThreads: 256 };
@@ -134,9 +135,10 @@ describe("the wavefront step kernel (kernel: 'wavefront-step')", () => {
     // Layer 1's projection, the pair, then layer 3's projection and its 7 steps.
     const names = plan.dispatches.map((d) => d.program.name.split(' ')[0]);
     expect(names).toEqual(['matmul', ...Array(8).fill('lstm_wavefront_step'), 'matmul', ...Array(7).fill('lstm_step')]);
-    // The pair's state (h, c and the workgroups' counts) is cleared every pass.
+    // The pair's state (h, c and the workgroups' counts) is never cleared: each layer's first step
+    // reads no state, and the counts return to 0 (the consecutive passes below check it).
     const state = steps[0]!.buffers[2] as { plan: number };
-    expect(plan.clears).toContain(state.plan);
+    expect(plan.clears).not.toContain(state.plan);
   });
 
   test('never in a stream plan or a masked one', () => {
@@ -203,6 +205,36 @@ describeCases('wavefront kernel, f16 weights', f16Cases, { kernel: 'wavefront', 
 describeCases('wavefront step kernel', wavefrontCases(), { kernel: 'wavefront-step' }, gpu, runsWavefrontSteps);
 describeCases('wavefront step kernel, GPU shape', wavefrontCases(), { kernel: 'wavefront-step', adapterClass: 'hardware' }, gpu, runsWavefrontSteps);
 describeCases('wavefront step kernel, f16 weights', f16Cases, { kernel: 'wavefront-step', adapterClass: 'hardware', precision: 'f16' }, gpu, runsWavefrontSteps);
+
+// The wavefront step kernel's state buffer is not cleared between passes, so a second pass on other
+// inputs must not see the first's h and c (nor miscount its dispatches).
+describe('the wavefront step kernel over consecutive passes', () => {
+  const cases = wavefrontCases().filter((c) => /issue example|simpleRNN\(33|peepholes, clip|lstm\(128, rs\)|simpleRNN\(144/.test(c.name));
+  const variants: [string, CompileOptions][] = [
+    ['CPU-emulated shape', { kernel: 'wavefront-step' }],
+    ['GPU shape', { kernel: 'wavefront-step', adapterClass: 'hardware' }],
+    ["'auto', GPU shape", { adapterClass: 'hardware' }],
+  ];
+  test('the cases hold wide pairs for auto', () => expect(cases.filter((c) => /128|144/.test(c.name))).toHaveLength(2));
+  for (const [label, options] of variants) {
+    for (const c of cases) {
+      if (!options.kernel && !/128|144/.test(c.name)) continue;
+      test(`${c.name}, ${label}: three passes, each on other inputs, each against the reference`, async () => {
+        const { model: m, inputs } = c.build();
+        const run = await gpu().compile(m, options);
+        try {
+          for (const scale of [3, -0.5, 1]) {
+            const xs = inputs.map((t) => ({ data: t.data.map((v, i) => v * scale + (i % 3) * 0.1), shape: t.shape }));
+            const report = compareOutputs(await run.predict(xs), runReference(m, xs), c);
+            expect(report, `pass with inputs x ${scale}`).toBeNull();
+          }
+        } finally {
+          run.dispose();
+        }
+      });
+    }
+  }
+});
 
 // 'auto' with the GPU's shapes: the cases whose pairs it runs as the wavefront step kernel.
 const autoCases = wavefrontCases().filter((c) => /lstm\(256, rs\) -> lstm\(256|lstm\(128, rs\) -> lstm\(128\)|simpleRNN\(144/.test(c.name));

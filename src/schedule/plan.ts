@@ -316,8 +316,8 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
    * A stacked pair (wavefrontPairsFor) after a matmul pass for layer 1's input projection: as the
    * wavefront kernel, one dispatch; or (kernel 'wavefront-step', and 'auto' on a GPU) as T + 1
    * dispatches of the wavefront step kernel, which all bind the same uniform block (each workgroup
-   * counts its dispatches in the pair's state buffer, cleared every pass), so the executor sets the bind
-   * group once. False, emitting nothing, where it does not apply to this plan: a mask on the input,
+   * counts its dispatches in the pair's state buffer, never cleared: see below), so the executor sets
+   * the bind group once. False, emitting nothing, where it does not apply to this plan: a mask on the input,
    * under 'auto' a batch over WAVEFRONT_STEP_MAX_BATCH, or (the wavefront kernel) a shape that does not
    * fit its workgroup even at one row a workgroup (compatibility mode's 128 threads, say).
    */
@@ -344,8 +344,9 @@ export function buildPlan(model: Model, batch: number, inputSteps: number[], mas
     }
     const shape = wavefrontStepShape(H1, H2, B, options.softwareAdapter ?? false, options.maxThreads ?? 128);
     const workgroups = wavefrontStepDispatch(H1, H2, B, shape);
+    // Not cleared: each layer's first step starts from zero state without reading it, and the
+    // workgroups' counts return to 0 at the end of every pass (recurrent_wavefront_step.wgsl).
     const sBuf = newBuffer(wavefrontStepState(H1, H2, B, workgroups).floats, `${l1.name}+${l2.name} state`);
-    clears.push(sBuf);
     const program = wavefrontStepProgram(c1, shape, options.precision);
     const uniformOffset = arena.add(program.uniformSize, (v) => writeWavefrontStepParams(v, wp, shape));
     const buffersOf: BufferRef[] = [{ wavefront: [l1, l2] }, P(pBuf), P(sBuf), P(y.buf)];

@@ -25,8 +25,8 @@
 // h slot and Y, and handles masked steps.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
 // The epilogue, finish(), and pre(): step_finish.wgsl, shared with recurrent_tiled.wgsl.
-// The unstaged reduction and the slices' meeting (reduceRows, shareSums, sliceSum): step_reduce.wgsl,
-// shared with recurrent_wavefront_step.wgsl.
+// The unstaged reduction (reduceRows, reading h through hAt): reduce_rows.wgsl; the slices' meeting
+// (shareSums, sliceSum): step_reduce.wgsl; both shared with recurrent_wavefront_step.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup
@@ -42,6 +42,11 @@ const MAX_R: u32 = 8u;
 // Partial sums [R][KS][UW], and with STAGE first the h tiles [R][TILE4]: at most 1024 vec4s (16 KiB,
 // the compatibility-mode limit).
 var<workgroup> part: array<vec4<f32>, 1024>;
+
+// h_prev for reduceRows (reduce_rows.wgsl).
+fn hAt(i: u32) -> f32 {
+  return S[i];
+}
 
 @compute @workgroup_size(WGT)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -111,7 +116,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       }
     }
   } else if (j < H) {
-    acc = reduceRows(rowBase, K, uBase, H, j, slice);   // step_reduce.wgsl
+    acc = reduceRows(rowBase, K, uBase, H, j, slice);   // reduce_rows.wgsl
   }
   if (KS == 1u) {
     // One thread per unit: its sums are complete, and no partials need to meet.

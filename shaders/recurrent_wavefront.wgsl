@@ -25,7 +25,7 @@ const MAX_R: u32 = 4u;
 const CAP: u32 = 512u;
 const PART: u32 = 768u;
 
-// Params, pre() and pairCell(): wavefront_pair.wgsl.
+// Params, pre() and pairCell(): wavefront_pair.wgsl. The reduction (reduceRows): reduce_rows.wgsl.
 
 @group(0) @binding(1) var<storage, read> P: array<f32>;   // layer 1's x W + b, [T][B][pRow]
 @group(0) @binding(2) var<storage, read_write> Y: array<f32>;
@@ -38,43 +38,17 @@ fn partAt(q: u32, r: u32, slice: u32, lane: u32) -> u32 {
   return ((q * R + r) * (KS - 1u) + slice - 1u) * UL + lane;
 }
 
+// [h1; h2] of each row for reduceRows (reduce_rows.wgsl).
+fn hAt(i: u32) -> f32 {
+  return hv[i];
+}
+
 // This slice's share of the first K values of each row of hv buffer `cur` dotted with column j of the
-// matrix at uBase ([K][cols] vec4s, a unit's gates side by side; SimpleRNN: [ceil(K / 4)][cols], four
-// consecutive inputs side by side).
+// matrix at uBase (reduceRows' layout).
 fn reduce(cur: u32, uBase: u32, cols: u32, K: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
-  let h0 = cur * CAP;
-  var acc: array<vec4<f32>, MAX_R>;
-  if (G == 1u) {
-    for (var q = slice; q < (K + 3u) / 4u; q += KS) {
-      let u = loadU(uBase + q * cols + j);
-      for (var r = 0u; r < R; r++) {
-        let k = h0 + r * st.row + 4u * q;
-        var x = vec4<f32>(0.0);
-        for (var e = 0u; e < 4u; e++) {
-          if (4u * q + e < K) { x[e] = hv[k + e]; }
-        }
-        acc[r].x += dot(x, u);
-      }
-    }
-  } else {
-    var k = slice;
-    // Four independent weight loads per iteration, then their multiply-adds.
-    for (; k + 3u * KS < K; k += 4u * KS) {
-      let u0 = loadU(uBase + k * cols + j);
-      let u1 = loadU(uBase + (k + KS) * cols + j);
-      let u2 = loadU(uBase + (k + 2u * KS) * cols + j);
-      let u3 = loadU(uBase + (k + 3u * KS) * cols + j);
-      for (var r = 0u; r < R; r++) {
-        let i = h0 + r * st.row + k;
-        acc[r] += hv[i] * u0 + hv[i + KS] * u1 + hv[i + 2u * KS] * u2 + hv[i + 3u * KS] * u3;
-      }
-    }
-    for (; k < K; k += KS) {
-      let u = loadU(uBase + k * cols + j);
-      for (var r = 0u; r < R; r++) { acc[r] += hv[h0 + r * st.row + k] * u; }
-    }
-  }
-  return acc;
+  var rowBase: array<u32, MAX_R>;
+  for (var r = 0u; r < R; r++) { rowBase[r] = cur * CAP + r * st.row; }
+  return reduceRows(rowBase, K, uBase, cols, j, slice);
 }
 
 @compute @workgroup_size(WGS)

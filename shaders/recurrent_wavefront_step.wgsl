@@ -17,8 +17,8 @@
 // buffer is zeroed, and what a pass leaves in h and c is never read by the next.
 // P: layer 1's projections x W1 + b1, [T][B][G * H1]. Y: layer 2's output view.
 // CELL (0 or 1), G, ACT_*, PEEPHOLE, INPUT_FORGET: cells.wgsl; U and loadU(): weights_f32.wgsl or
-// weights_f16.wgsl; the reduction and the slices' meeting (reduceRows, shareSums, sliceSum):
-// step_reduce.wgsl.
+// weights_f16.wgsl; the reduction (reduceRows, reading h through hAt): reduce_rows.wgsl; the slices'
+// meeting (shareSums, sliceSum): step_reduce.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2 or 4)
 override UW: u32 = 16u;         // units per workgroup
 override KS: u32 = 1u;          // slices of each unit's reduction
@@ -35,6 +35,11 @@ const MAX_R: u32 = 4u;
 
 // Partial sums [R][KS][UW]: at most 4 * 256 vec4s, the compatibility-mode limit of 16 KiB.
 var<workgroup> part: array<vec4<f32>, 1024>;
+
+// [h1; h2] for reduceRows (reduce_rows.wgsl).
+fn hAt(i: u32) -> f32 {
+  return S[i];
+}
 
 // Whether unit j of layer 1 (second = false) or layer 2 runs at dispatch s: layer 1 runs its steps
 // 0 .. T - 1 at dispatches 0 .. T - 1, layer 2 its steps at 1 .. T.
@@ -79,7 +84,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var r = 0u; r < R; r++) { rowBase[r] = hIn + min(b0 + r, st.B - 1u) * st.row; }
 
   var acc: array<vec4<f32>, MAX_R>;
-  if (on) { acc = reduceRows(rowBase, K, uBase, cols, j, slice); }   // step_reduce.wgsl
+  if (on) { acc = reduceRows(rowBase, K, uBase, cols, j, slice); }   // reduce_rows.wgsl
   if (KS == 1u) {
     if (on) {
       for (var r = 0u; r < R; r++) {

@@ -8,6 +8,7 @@ import stepFinishWgsl from '../../shaders/step_finish.wgsl?raw';
 import tiledWgsl from '../../shaders/recurrent_tiled.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
+import reduceRowsWgsl from '../../shaders/reduce_rows.wgsl?raw';
 import stepReduceWgsl from '../../shaders/step_reduce.wgsl?raw';
 import stepTimesWgsl from '../../shaders/step_times.wgsl?raw';
 import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
@@ -30,14 +31,14 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${stepReduceWgsl}`);
+const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${reduceRowsWgsl}\n${stepReduceWgsl}`);
 const tiledCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
 const residentCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${residentWgsl}`);
 const projectionCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${lstmProjectionWgsl}`);
-const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontWgsl}`);
-const wavefrontStepCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontStepWgsl}\n${stepReduceWgsl}`);
+const wavefrontCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontWgsl}\n${reduceRowsWgsl}`);
+const wavefrontStepCode = withWeights(`${cellsWgsl}\n${wavefrontPairWgsl}\n${wavefrontStepWgsl}\n${reduceRowsWgsl}\n${stepReduceWgsl}`);
 const CELL_ID = { simpleRNN: 0, lstm: 1, gru: 2 } as const;
 
 /** Whether a layer needs the two-phase GRU kernel (reset gate before the matmul). */

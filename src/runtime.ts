@@ -7,6 +7,7 @@ import { acquireDevice, type AcquiredDevice } from './gpu/device.js';
 import { GpuCompiledModel } from './schedule/executor.js';
 import { CpuStream } from './cpu/stream.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from './session.js';
+import type { KernelChoice } from './schedule/choice.js';
 
 /** Options of `createRuntime`. */
 export interface RuntimeOptions {
@@ -68,7 +69,7 @@ export interface CompileOptions {
    * dispatch per step for both layers (T + 1 in all instead of 2T), and other layers a dispatch per step
    * (tiled where 'auto' would tile them).
    */
-  kernel?: 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
+  kernel?: KernelChoice;
   /**
    * WebGPU storage precision of the recurrent weights: 'f16' halves the weight traffic of every step
    * (arithmetic and states stay f32; no shader-f16 feature needed). Where a stacked pair runs as one

@@ -20,7 +20,8 @@ import type { PlanOptions } from './plan.js';
  * (recurrent_wavefront_step.wgsl), other layers a dispatch per step (tiled where 'auto' would tile
  * them, stepShapeFor).
  */
-export type KernelChoice = 'auto' | 'step' | 'tiled' | 'sequence' | 'wavefront' | 'wavefront-step';
+export const KERNEL_CHOICES = ['auto', 'step', 'tiled', 'sequence', 'wavefront', 'wavefront-step'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 
 /**
  * Whether 'auto' runs a layer as one whole-sequence dispatch on a GPU. Measured on an H100 and an H200

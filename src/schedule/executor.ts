@@ -18,7 +18,7 @@ import { recurrentWeightStride } from '../kernels/recurrent.js';
 import type { CompileOptions, CompiledModel, PredictOptions } from '../runtime.js';
 import { checkLengths } from '../runtime.js';
 import { type StreamOptions, type StreamSession, checkStreamOptions } from '../session.js';
-import { type KernelChoice, wavefrontPairsFor } from './choice.js';
+import { KERNEL_CHOICES, type KernelChoice, wavefrontPairsFor } from './choice.js';
 import { type BufferRef, type Home, type Plan, type PlanOptions, buildPlan, planKey } from './plan.js';
 import { GpuStream, type StreamHost, canChunk, runChunked } from './stream.js';
 import { type PackedWeights, packDense, packRecurrent, packWavefront, toHalf } from './weights.js';
@@ -461,9 +461,9 @@ function gather(src: Float32Array, home: Home, shape: number[], start: number): 
 /** Validates compile()'s `kernel` option. */
 function checkKernelChoice(value: unknown): KernelChoice {
   if (value === undefined) return 'auto';
-  const choices: KernelChoice[] = ['auto', 'step', 'tiled', 'sequence', 'wavefront', 'wavefront-step'];
-  if (choices.includes(value as KernelChoice)) return value as KernelChoice;
-  throw new ConfigError(`compile: 'kernel' must be 'auto', 'step', 'tiled', 'sequence', 'wavefront' or 'wavefront-step', got ${JSON.stringify(value)}`);
+  if ((KERNEL_CHOICES as readonly unknown[]).includes(value)) return value as KernelChoice;
+  const names = KERNEL_CHOICES.map((c) => `'${c}'`);
+  throw new ConfigError(`compile: 'kernel' must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${JSON.stringify(value)}`);
 }
 
 /** Validates compile()'s `fuseInput` option. */

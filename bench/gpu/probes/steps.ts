@@ -10,7 +10,7 @@
 // float64 reference.
 // Built with the harness (npm run bench -- --build-only -> bench/dist/probes/steps.js); bench/gpu/run.sh
 // runs it there. Here (lavapipe, GPU-shaped kernels): HW=1 CASES=lstm:16:1 N=3 node bench/dist/probes/steps.js
-// Env: N (passes, 9), T ('8,136'), CASES ('cell:H:B,...'), KERNELS ('sequence,step'), HW=1 (GPU-shaped
+// Env: N (passes, 9), WARM_MS (0), T ('8,136'), CASES ('cell:H:B,...'), KERNELS ('sequence,step'), HW=1 (GPU-shaped
 // kernels on a CPU-emulated adapter).
 import { createRuntime, layers, runReference, sequential, type Tensor } from '../../../src/index.js';
 import { buildPlan, type PlanOptions } from '../../../src/schedule/plan.js';
@@ -24,7 +24,11 @@ const kernels = (process.env.KERNELS ?? 'sequence,step').split(',') as ('sequenc
 const F = 16;
 
 const rt = await createRuntime();
-console.log(rt.adapterInfo);
+const lim = (rt as unknown as { device?: GPUDevice }).device?.limits;
+console.log(rt.adapterInfo, lim ? `maxComputeInvocationsPerWorkgroup ${lim.maxComputeInvocationsPerWorkgroup}, maxComputeWorkgroupStorageSize ${lim.maxComputeWorkgroupStorageSize}` : '');
+// WARM_MS: passes at the longer length before each case's timing, so that a GPU's clock, which falls
+// within a second of idling (H200: 1980 -> 345 MHz), is up when timing starts.
+const WARM_MS = Number(process.env.WARM_MS ?? 0);
 const med = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1]!;
 let seed = 1;
 const rand = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff * 2 - 1; };
@@ -50,6 +54,7 @@ for (const [cell, hs, bs] of cases) {
       if (i === 0) y0 = out;
       await run.predict(x);
     }
+    for (const until = performance.now() + WARM_MS; performance.now() < until;) await run.predict(xs[1]!);
     // Alternated, so that a drift of the machine's clocks falls on both lengths.
     for (let k = 0; k < N; k++) {
       for (const [i, x] of xs.entries()) {

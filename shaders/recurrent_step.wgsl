@@ -4,8 +4,11 @@
 // A workgroup owns UW units of R batch rows, so each weight it loads serves R rows, and splits each
 // unit's recurrent reduction into KS slices (threads = UW * KS) whose partial sums meet in workgroup
 // memory: more threads and independent loads in flight per unit keep a GPU's memory busy (KS = 1 on
-// CPU-emulated adapters, where one thread per unit is fastest). Both directions of a bidirectional
-// layer run in the same dispatch (workgroup_id.z = direction).
+// CPU-emulated adapters, where one thread per unit is fastest). With the `subgroups` feature (SS > 1)
+// SS of a unit's slices first meet in a subgroup (step_reduce.wgsl), so only KS / SS partial sums per
+// unit go through workgroup memory, and none when SS = KS: then there is no barrier, and each of a
+// unit's SS lanes finishes every SS-th row. Both directions of a bidirectional layer run in the same
+// dispatch (workgroup_id.z = direction).
 // STAGE (CPU-emulated adapters, KS = 1): the R rows of h_prev are first copied into workgroup memory
 // as vec4s, tile by tile, and the reduction reads them from there. On llvmpipe every storage-buffer
 // load whose address is not a compile-time constant runs as a per-invocation scalar loop with a bounds
@@ -25,8 +28,10 @@
 // h slot and Y, and handles masked steps.
 // CELL, G, ACT_F, ACT_G, ACT_H, PEEPHOLE, INPUT_FORGET: cells.wgsl (CELL 0-2 here).
 // The epilogue, finish(), and pre(): step_finish.wgsl, shared with recurrent_tiled.wgsl.
-// The unstaged reduction (reduceRows, reading h through hAt): reduce_rows.wgsl; the slices' meeting
-// (shareSums, sliceSum): step_reduce.wgsl; both shared with recurrent_wavefront_step.wgsl.
+// The unstaged reduction (reduceRows, reading h through hAt): reduce_rows.wgsl; the threads' units and
+// slices (laneUnit, laneSlice, SS, UPG) and the slices' meeting (shareSums, sliceSum): step_reduce.wgsl;
+// both shared with recurrent_wavefront_step.wgsl. meetInSubgroup: step_meet_subgroups.wgsl (the module
+// then starts with `enable subgroups;`) or step_meet_plain.wgsl.
 override R: u32 = 1u;           // batch rows per workgroup (1, 2, 4 or 8; R * WGT <= 1024)
 override PROJ: bool = false;    // LSTM with an output projection (PyTorch proj_size)
 override UW: u32 = 64u;         // units per workgroup
@@ -34,14 +39,15 @@ override KS: u32 = 1u;          // slices of each unit's recurrent reduction
 override WGT: u32 = 64u;        // threads per workgroup, UW * KS
 override STAGE: bool = false;   // stage h_prev in workgroup memory (KS = 1 only)
 override TILE4: u32 = 1024u / R; // with STAGE: vec4s of one row's h per tile
+override PART: u32 = 1024u;     // vec4s of `part`: 1024, or with subgroups what shareSums needs (at least 1)
 
 const MAX_R: u32 = 8u;
 
 // Dir, Params and the P / S / Y / st bindings: step_params.wgsl.
 
-// Partial sums [R][KS][UW], and with STAGE first the h tiles [R][TILE4]: at most 1024 vec4s (16 KiB,
-// the compatibility-mode limit).
-var<workgroup> part: array<vec4<f32>, 1024>;
+// Partial sums [R][KS / SS][UW], and with STAGE first the h tiles [R][TILE4]: at most 1024 vec4s
+// (16 KiB, the compatibility-mode limit). Sized by PART, since the device zeroes it at every dispatch.
+var<workgroup> part: array<vec4<f32>, PART>;
 
 // h_prev for reduceRows (reduce_rows.wgsl).
 fn hAt(i: u32) -> f32 {
@@ -52,8 +58,9 @@ fn hAt(i: u32) -> f32 {
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let H = st.H;
   let K = st.K;
-  let slice = lid.x / UW;
-  let j = wid.x * UW + lid.x % UW;
+  let slice = laneSlice(lid.x);
+  let unit = laneUnit(lid.x);
+  let j = wid.x * UW + unit;
   let b0 = wid.y * R;
   let d = wid.z;
   let s = stepIndex(wid);
@@ -125,8 +132,16 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         if (b0 + r < st.B) { finish(d, b0 + r, j, acc[r], hIn, uBase, now); }
       }
     }
+  } else if (KS == SS) {
+    // Every slice met in the subgroup: its lanes hold the unit's sums and take turns at the rows.
+    acc = meetInSubgroup(acc);
+    if (j < H) {
+      for (var r = slice; r < R; r += SS) {
+        if (b0 + r < st.B) { finish(d, b0 + r, j, acc[r], hIn, uBase, now); }
+      }
+    }
   } else {
-    shareSums(acc, slice, lid.x % UW);
+    shareSums(meetInSubgroup(acc), slice, unit);
     workgroupBarrier();
     // One (row, unit) pair per iteration, its slices summed.
     for (var e = lid.x; e < UW * R; e += WGT) {

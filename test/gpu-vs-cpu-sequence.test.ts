@@ -1,7 +1,8 @@
 /**
  * The resident whole-sequence kernel (recurrent_resident.wgsl, what `kernel: 'sequence'` runs on CI's
  * CPU-emulated adapter, with the layer's input projection inside it where it fits) against the float64
- * CPU reference. The other variants and the rest of the GPU-vs-reference checks are in
+ * CPU reference, and both it and the GPU-shape step kernel on a device without the `subgroups` feature.
+ * The other variants and the rest of the GPU-vs-reference checks are in
  * gpu-vs-cpu.test.ts; a file of its own so that the two run on separate cores, compiling pipelines
  * being most of their time on lavapipe.
  */
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { create } from 'webgpu';
 import { type Runtime, createRuntime } from '../src/index.js';
 import { allCases, lengthCases } from './support/cases.js';
-import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu, useWebGpuRuntime } from './support/variants.js';
+import {
+  CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, onWebGpu, runsStepMeet, useWebGpuRuntime,
+} from './support/variants.js';
 
 const gpu = useWebGpuRuntime();
 /**
@@ -43,6 +46,11 @@ describe('GPU vs float64 reference, sequence kernel on a device without subgroup
   });
 });
 describeCases('sequence kernel on a device without subgroups', coreCases(), { kernel: 'sequence' }, () => plainRt);
+// So does the GPU-shape step kernel: its slices all meet in workgroup memory (recurrent_step.wgsl).
+describeCases(
+  'step kernel, GPU shape, on a device without subgroups', coreCases(), { kernel: 'step', adapterClass: 'hardware' }, () => plainRt,
+  () => runsStepMeet('workgroup'),
+);
 
 // The resident kernel runs a layer's input projection itself where it fits (fuseInput, the default:
 // the resident layers above but packed branches and inputs wider than h). With the projection as a

@@ -10,7 +10,9 @@ import { type GpuCase, allCases } from './support/cases.js';
 import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
-import { CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, runsTiled, useWebGpuRuntime, withF16Tolerance } from './support/variants.js';
+import {
+  CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, runsStepMeet, runsTiled, useWebGpuRuntime, withF16Tolerance, withMaxThreads,
+} from './support/variants.js';
 
 /** Every GPU test starts here. */
 const gpu = useWebGpuRuntime();
@@ -33,9 +35,22 @@ describeCases('tiled step kernel, f16 weights', coreCases().map(withF16Tolerance
 // CPU-emulated; and the tiled step kernel (recurrent_tiled.wgsl, forced for every batch). The resident sequence kernel's suites are in gpu-vs-cpu-sequence.test.ts (a file of
 // their own, so that the two run on separate cores: compiling pipelines takes most of their time).
 describeVariant('step kernel', { kernel: 'step' }, gpu);
-describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu);
+describeVariant('step kernel, GPU shape', { kernel: 'step', adapterClass: 'hardware' }, gpu, runsStepMeet('subgroup+workgroup'));
 describeVariant('sequence kernel, GPU shape', { kernel: 'sequence', adapterClass: 'hardware' }, gpu);
 describeVariant('tiled step kernel, GPU shape', { kernel: 'tiled', adapterClass: 'hardware' }, gpu, runsTiled);
+
+// The GPU-shape step kernel's slices meet in subgroups where the device has them: on CI's lavapipe
+// (8-lane subgroups, 256 threads a workgroup) 4 of a unit's 16 slices meet in a subgroup, then 4
+// partial sums in workgroup memory (the variant above; without subgroups: gpu-vs-cpu-sequence.test.ts).
+// At 64 threads a workgroup, as on a device with that limit, all 4 slices meet in the subgroup: no
+// workgroup memory, no barrier, each of a unit's lanes finishing every 4th row. CORE_CASES, with f16
+// weights too.
+const subgroupOnly = () => withMaxThreads(64, runsStepMeet('subgroup'));
+describeCases('step kernel, GPU shape at 64 threads', coreCases(), { kernel: 'step', adapterClass: 'hardware', batchSizes: [] }, gpu, subgroupOnly);
+describeCases(
+  'step kernel, GPU shape at 64 threads, f16 weights', coreCases().filter((c) => /^(lstm|gru) H=/.test(c.name)).map(withF16Tolerance),
+  { kernel: 'step', adapterClass: 'hardware', batchSizes: [], precision: 'f16' }, gpu, subgroupOnly,
+);
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */
 function inputsFor(m: { inputs: readonly { shape: readonly (number | null)[] }[] }, B: number, seed: number): Tensor[] {

@@ -87,6 +87,49 @@ describe('step kernel shape', () => {
     const small = stepShape(lstm(128), 1, 1, false, 128);
     expect(small.units * small.slices).toBeLessThanOrEqual(128);
   });
+  test('GPU with subgroups: groups of SS slices of UPG units within the smallest subgroup, SS = KS where that leaves 2 units', () => {
+    for (const min of [4, 8, 16, 32, 64, 128]) {
+      for (const [H, B, threads] of [[1024, 1, 1024], [8192, 1, 1024], [300, 3, 128], [1000, 16, 64], [500, 1, 256]] as const) {
+        const s = stepShape(lstm(H), B, 1, false, threads, min);
+        const m = s.subgroups!;
+        expect(m.slices).toBeGreaterThan(1);
+        for (const n of [m.slices, m.units]) expect(Math.log2(n) % 1).toBe(0);
+        expect(m.slices * m.units).toBeLessThanOrEqual(min);
+        expect(s.slices % m.slices).toBe(0);
+        expect(s.units % m.units).toBe(0);
+        expect(m.units).toBeGreaterThanOrEqual(2);
+        expect(m.slices === s.slices || m.slices * m.units * 2 > min).toBe(true);
+      }
+    }
+    // lavapipe (8 lanes, 256 threads: 16 units of 16 slices): 4 slices of 2 units; 64 threads: 4 of 4.
+    expect(stepShape(lstm(300), 1, 1, false, 1024, 8)).toEqual({ rows: 1, units: 16, slices: 16, subgroups: { units: 2, slices: 4 } });
+    expect(stepShape(lstm(300), 1, 1, false, 64, 8).subgroups).toEqual({ units: 2, slices: 4 });
+    // 32 lanes: every slice of a unit in the subgroup.
+    expect(stepShape(lstm(1024), 1, 1, false, 1024, 32).subgroups).toEqual({ units: 2, slices: 16 });
+    expect(stepShape(lstm(8192), 1, 1, false, 1024, 32)).toMatchObject({ units: 32, slices: 8, subgroups: { units: 4, slices: 8 } });
+  });
+  test('no subgroup meeting without subgroups, with subgroups under 4 lanes or of unknown size, or on a CPU-emulated adapter', () => {
+    for (const min of [0, 2, 3]) expect(stepShape(lstm(1024), 1, 1, false, 1024, min).subgroups).toBeUndefined();
+    expect(stepShape(lstm(1024), 1, 1, true, 1024, 8).subgroups).toBeUndefined();
+    expect(stepShape(lstm(1024), 4, 1, true, 1024, 8).subgroups).toBeUndefined();
+  });
+  test("the executor's plans meet in subgroups for the step kernel only, and size `part` to the partial sums", () => {
+    const m = sequential([layers.lstm({ units: 300, inputShape: [5, 3] })]);
+    const hw: PlanOptions = { ...gpu, kernel: 'step', subgroupMinSize: 8 };
+    const [step] = buildPlan(m, 3, [5], false, hw).dispatches.filter((d) => /_step /.test(d.program.name));
+    expect(step!.program.name).toMatch(/KS=16 subgroups SS=4 UPG=2 /);
+    expect(step!.program.code.startsWith('enable subgroups;')).toBe(true);
+    expect(step!.program.constants).toMatchObject({ SS: 4, UPG: 2, PART: 4 * 4 * 16 });
+    const all = buildPlan(m, 3, [5], false, { ...hw, maxThreads: 64 }).dispatches.find((d) => /_step /.test(d.program.name))!;
+    expect(all.program.constants).toMatchObject({ KS: 4, SS: 4, UPG: 2, PART: 1 });
+    for (const options of [{ ...hw, subgroupMinSize: 0 }, { ...hw, kernel: 'tiled' as const }, { ...cpu, kernel: 'step' as const, subgroupMinSize: 8 }]) {
+      for (const d of buildPlan(m, 3, [5], false, options).dispatches) {
+        expect(d.program.name).not.toMatch(/subgroups/);
+        expect(d.program.code.startsWith('enable subgroups;')).toBe(false);
+        expect(d.program.code).not.toMatch(/subgroupShuffleXor\(/);
+      }
+    }
+  });
 });
 
 describe('tiled step kernel', () => {

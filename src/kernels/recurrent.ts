@@ -10,6 +10,8 @@ import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
 import stepParamsWgsl from '../../shaders/step_params.wgsl?raw';
 import reduceRowsWgsl from '../../shaders/reduce_rows.wgsl?raw';
 import stepReduceWgsl from '../../shaders/step_reduce.wgsl?raw';
+import stepMeetPlainWgsl from '../../shaders/step_meet_plain.wgsl?raw';
+import stepMeetSubgroupsWgsl from '../../shaders/step_meet_subgroups.wgsl?raw';
 import stepTimesWgsl from '../../shaders/step_times.wgsl?raw';
 import wavefrontWgsl from '../../shaders/recurrent_wavefront.wgsl?raw';
 import wavefrontStepWgsl from '../../shaders/recurrent_wavefront_step.wgsl?raw';
@@ -31,7 +33,13 @@ const withWeights = (kernel: string) => ({
   f32: withActivations(`${WEIGHTS_PRELUDE.f32}\n${kernel}`),
   f16: withActivations(`${WEIGHTS_PRELUDE.f16}\n${kernel}`),
 });
-const stepCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${reduceRowsWgsl}\n${stepReduceWgsl}`);
+const stepKernel = `${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${reduceRowsWgsl}\n${stepReduceWgsl}`;
+const stepCode = withWeights(`${stepKernel}\n${stepMeetPlainWgsl}`);
+// `enable subgroups;` must come before every declaration of the module.
+const stepSubgroupsCode = {
+  f32: `enable subgroups;\n${withWeights(`${stepKernel}\n${stepMeetSubgroupsWgsl}`).f32}`,
+  f16: `enable subgroups;\n${withWeights(`${stepKernel}\n${stepMeetSubgroupsWgsl}`).f16}`,
+};
 const tiledCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
@@ -73,6 +81,12 @@ export interface StepShape {
   /** Stage the rows' h in workgroup memory first (CPU-emulated adapters; needs slices = 1). */
   stage?: boolean;
   /**
+   * Where the device has subgroups (stepSubgroupMeet): each subgroup group of `slices` * `units` lanes
+   * holds `units` consecutive units times `slices` of their slices, which meet by subgroup shuffles
+   * before the rest meet in workgroup memory (step_reduce.wgsl; the step kernel only).
+   */
+  subgroups?: { units: number; slices: number };
+  /**
    * The tiled kernel (recurrent_tiled.wgsl): rows is 4 * RG, and each chunk of `chunk` inputs of the
    * rows' h is staged in workgroup memory.
    */
@@ -91,9 +105,37 @@ const pow2AtLeast = (n: number, cap: number) => {
  * units each split into slices, so that enough workgroups and independent loads are in flight to
  * cover memory latency even for one sequence (batch 1), and up to 4 rows share each weight load.
  */
-export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number): StepShape {
+export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number, subgroupMinSize = 0): StepShape {
   if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1, stage: true };
-  return gpuStepShape(B, maxThreads, (uw) => Math.ceil(cfg.units / uw) * D);
+  const shape = gpuStepShape(B, maxThreads, (uw) => Math.ceil(cfg.units / uw) * D);
+  const subgroups = stepSubgroupMeet(shape, subgroupMinSize);
+  return subgroups ? { ...shape, subgroups } : shape;
+}
+
+/**
+ * Fewest units a subgroup group of the step kernel holds (stepSubgroupMeet): where the subgroup is no
+ * larger than subgroupMinSize, a slice's lanes then load at least 32 bytes of consecutive f32 weights
+ * together (a memory sector on NVIDIA GPUs).
+ */
+const MEET_MIN_UNITS = 2;
+
+/**
+ * How the step kernel's slices meet in subgroups, given the device's smallest subgroup size (0: no
+ * `subgroups` feature, or its size unknown): groups of SS * UPG lanes, SS slices of UPG units, powers of
+ * two with SS dividing the shape's slices, UPG its units, and SS * UPG <= subgroupMinSize, so that a
+ * group lies inside one subgroup whatever the actual subgroup size (step_meet_subgroups.wgsl says
+ * what layout of subgroups that assumes). As many slices as leave MEET_MIN_UNITS units: SS = KS where
+ * it can, so that no partial sums go through workgroup memory. Undefined where fewer than 2 slices
+ * would meet (KS = 1, odd KS, or subgroups too small).
+ */
+export function stepSubgroupMeet(shape: StepShape, subgroupMinSize: number): StepShape['subgroups'] {
+  if (subgroupMinSize < 2 * MEET_MIN_UNITS || shape.stage || shape.tiled) return undefined;
+  const lanes = pow2AtMost(subgroupMinSize);
+  let slices = 1;
+  while (shape.slices % (slices * 2) === 0 && slices * 2 * MEET_MIN_UNITS <= lanes) slices *= 2;
+  let units = 1;
+  while (shape.units % (units * 2) === 0 && slices * units * 2 <= lanes) units *= 2;
+  return slices > 1 ? { units, slices } : undefined;
 }
 
 /**
@@ -164,11 +206,16 @@ export function stepProgram(cfg: RecurrentConfig, shape: StepShape = { rows: 1, 
   const proj = cfg.projSize !== null ? 1 : 0;
   const rows = shape.rows;
   const stage = shape.stage === true && shape.slices === 1;
+  const sg = stage ? undefined : shape.subgroups;
+  // With subgroups, `part` holds the KS / SS partial sums of each unit's R rows (none when SS = KS).
+  const meet: Record<string, number> = sg
+    ? { SS: sg.slices, UPG: sg.units, PART: sg.slices < shape.slices ? rows * (shape.slices / sg.slices) * shape.units : 1 }
+    : {};
   return {
-    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices}${stage ? ' staged' : ''} ${spec.label}${proj ? ' proj' : ''}`,
-    cacheKey: `step:${spec.key}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${precision}`,
-    code: stepCode[precision],
-    constants: { ...spec.constants, PROJ: proj, R: rows, UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0 },
+    name: `${cfg.cell}_step ${precision} R=${rows} UW=${shape.units} KS=${shape.slices}${stage ? ' staged' : ''}${sg ? ` subgroups SS=${sg.slices} UPG=${sg.units}` : ''} ${spec.label}${proj ? ' proj' : ''}`,
+    cacheKey: `step:${spec.key}:${proj}:${rows}:${shape.units}:${shape.slices}:${stage ? 1 : 0}:${sg ? `${sg.slices}:${sg.units}` : 0}:${precision}`,
+    code: (sg ? stepSubgroupsCode : stepCode)[precision],
+    constants: { ...spec.constants, PROJ: proj, R: rows, UW: shape.units, KS: shape.slices, WGT: shape.units * shape.slices, STAGE: stage ? 1 : 0, ...meet },
     bindings,
     uniformSize: STEP_UNIFORM_SIZE,
   };

@@ -63,14 +63,16 @@ const TILED_MIN_BATCH = 32;
 /**
  * The step kernel's shape for a layer: tiled (tiledShape) where it applies and 'tiled' is forced, or
  * where 'auto' (and a forced 'sequence' that falls back) runs a batch of at least TILED_MIN_BATCH on a
- * GPU; else stepShape.
+ * GPU; else stepShape, whose slices meet in subgroups on a GPU where the device has them
+ * (stepSubgroupMeet). That meeting was only measured on lavapipe (forced to GPU shapes; see
+ * docs/BENCHMARKS.md): the GPU machines' Dawn OpenGL ES backend has no subgroups, so no GPU measured it.
  */
 export function stepShapeFor(cfg: RecurrentConfig, B: number, D: number, options: PlanOptions): StepShape {
   const choice = options.kernel ?? 'auto';
   const software = options.softwareAdapter ?? false;
   const maxThreads = options.maxThreads ?? 128;
   const tiled = tiledApplies(cfg) && (choice === 'tiled' || (choice !== 'step' && !software && B >= TILED_MIN_BATCH));
-  return tiled ? tiledShape(cfg, B, D, maxThreads) : stepShape(cfg, B, D, software, maxThreads);
+  return tiled ? tiledShape(cfg, B, D, maxThreads) : stepShape(cfg, B, D, software, maxThreads, options.subgroupMinSize ?? 0);
 }
 
 /**

@@ -83,6 +83,7 @@ export class GpuCompiledModel implements CompiledModel {
       softwareAdapter: checkAdapterClass(options.adapterClass, acquired.software),
       maxThreads: acquired.device.limits.maxComputeInvocationsPerWorkgroup,
       subgroupWidth: subgroupWidthFor(acquired.features.subgroups, acquired.subgroupMinSize),
+      subgroupMinSize: acquired.features.subgroups ? acquired.subgroupMinSize : 0,
       fuseInput: checkFuseInput(options.fuseInput),
       workgroupBytes: acquired.device.limits.maxComputeWorkgroupStorageSize,
       storageBuffers: acquired.device.limits.maxStorageBuffersPerShaderStage,

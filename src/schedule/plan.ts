@@ -94,6 +94,11 @@ export interface PlanOptions {
    */
   subgroupWidth?: number;
   /**
+   * The device's smallest subgroup size where it has the `subgroups` feature, else 0 (also when the
+   * size is unknown): the step kernel's slices then meet in subgroups on a GPU (stepSubgroupMeet).
+   */
+  subgroupMinSize?: number;
+  /**
    * Run a layer's input projection inside the resident kernel where it fits (fusedInputFits), instead
    * of a matmul pass before it (default true).
    */

@@ -122,6 +122,33 @@ export const runsTiled: CompiledCheck = (run, built) => {
   expect(names.filter((n) => /_(sequence|resident|wavefront) /.test(n) || (/^(lstm|gru)_step /.test(n) && !n.endsWith(' proj')))).toEqual([]);
 };
 
+/**
+ * How a plan's split step kernels meet their slices (recurrent_step.wgsl; not the reset-before GRU's
+ * kernel): 'workgroup' all in workgroup memory; 'subgroup+workgroup' SS of them in a subgroup, then the
+ * rest in workgroup memory; 'subgroup' all in a subgroup (SS = KS). The check: every such step dispatch
+ * of the compiled model's plan meets that way (their names give KS and SS).
+ */
+export const runsStepMeet = (meet: 'workgroup' | 'subgroup+workgroup' | 'subgroup'): CompiledCheck => (run, built) => {
+  const names = compiledPlan(run, built).dispatches.map((d) => d.program.name).filter((n) => /^(simpleRNN|lstm|gru)_step /.test(n));
+  const wrong = names.filter((n) => {
+    const ks = Number(/ KS=(\d+)/.exec(n)![1]), ss = Number(/ SS=(\d+)/.exec(n)?.[1] ?? 1);
+    return ks === 1 || (meet === 'workgroup' ? ss !== 1 : meet === 'subgroup' ? ss !== ks : ss === 1 || ss === ks);
+  });
+  expect(wrong).toEqual([]);
+};
+
+/**
+ * A check that first caps the threads a workgroup of the compiled model's plans takes (planOptions'
+ * maxThreads, as a device with a lower limit would), then runs `then`. Plans built at compile keep
+ * the limit they had: compile with batchSizes: [].
+ */
+export const withMaxThreads = (maxThreads: number, then: CompiledCheck): CompiledCheck => (run, built) => {
+  expect(run).toBeInstanceOf(GpuCompiledModel);
+  const compiled = run as GpuCompiledModel;
+  compiled.planOptions = { ...compiled.planOptions, maxThreads };
+  then(run, built);
+};
+
 /** The names of a plan's wavefront dispatches. */
 export function wavefrontDispatches(plan: Plan): string[] {
   return plan.dispatches.map((d) => d.program.name).filter((n) => n.includes('wavefront'));

@@ -11,7 +11,9 @@
 // Built with the harness (npm run bench -- --build-only -> bench/dist/probes/steps.js); bench/gpu/run.sh
 // runs it there. Here (lavapipe, GPU-shaped kernels): HW=1 CASES=lstm:16:1 N=3 node bench/dist/probes/steps.js
 // Env: N (passes, 9), WARM_MS (0), T ('8,136'), CASES ('cell:H:B,...'), KERNELS ('sequence,step'), HW=1 (GPU-shaped
-// kernels on a CPU-emulated adapter).
+// kernels on a CPU-emulated adapter), SUBGROUPS=0 (a device without the `subgroups` feature, so that
+// the step kernel's slices meet in workgroup memory only).
+import { create } from 'webgpu';
 import { createRuntime, layers, runReference, sequential, type Tensor } from '../../../src/index.js';
 import { buildPlan, type PlanOptions } from '../../../src/schedule/plan.js';
 
@@ -23,7 +25,18 @@ const cases = (process.env.CASES ?? 'lstm:16:1,lstm:64:1,lstm:128:1,lstm:256:1,l
 const kernels = (process.env.KERNELS ?? 'sequence,step').split(',') as ('sequence' | 'step')[];
 const F = 16;
 
-const rt = await createRuntime();
+/** Dawn frees an instance whose JS object is collected (and its device then fails): kept to the end. */
+let plainInstance: GPU | undefined;
+/** Without subgroups: a device of the default adapter with the limits the runtime raises, but not the feature. */
+async function plainDevice(): Promise<GPUDevice> {
+  plainInstance = create([]);
+  const adapter = (await plainInstance.requestAdapter())!;
+  const limits = adapter.limits as unknown as Record<string, number>;
+  const requiredLimits = Object.fromEntries(['maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupStorageSize', 'maxStorageBufferBindingSize', 'maxBufferSize']
+    .map((k) => [k, limits[k]!]));
+  return adapter.requestDevice({ requiredLimits, label: 'no subgroups' });
+}
+const rt = await createRuntime(process.env.SUBGROUPS === '0' ? { device: await plainDevice() } : {});
 const lim = (rt as unknown as { device?: GPUDevice }).device?.limits;
 console.log(rt.adapterInfo, lim ? `maxComputeInvocationsPerWorkgroup ${lim.maxComputeInvocationsPerWorkgroup}, maxComputeWorkgroupStorageSize ${lim.maxComputeWorkgroupStorageSize}` : '');
 // WARM_MS: passes at the longer length before each case's timing, so that a GPU's clock, which falls

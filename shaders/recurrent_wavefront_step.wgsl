@@ -6,7 +6,7 @@
 //
 // Workgroups: x covers layer 1's units (gx1 of them, UW units each) then layer 2's, y the batch in
 // groups of R rows. Each unit's reduction is split into KS slices (threads = UW * KS) that meet in
-// workgroup memory, as in the step kernel.
+// workgroup memory, as in the step kernel without subgroups (step_reduce.wgsl's SS = UPG = 1 here).
 //
 // S: h in two ping-pong slots [2][B][H1 + H2], each row h1 then h2 (dispatch s reads slot s % 2 and
 // writes the other), c [B][H1 + H2] at cBase, then each workgroup's dispatch count at ctrBase: every

@@ -64,8 +64,13 @@ const TILED_MIN_BATCH = 32;
  * The step kernel's shape for a layer: tiled (tiledShape) where it applies and 'tiled' is forced, or
  * where 'auto' (and a forced 'sequence' that falls back) runs a batch of at least TILED_MIN_BATCH on a
  * GPU; else stepShape, whose slices meet in subgroups on a GPU where the device has them
- * (stepSubgroupMeet). That meeting was only measured on lavapipe (forced to GPU shapes; see
- * docs/BENCHMARKS.md): the GPU machines' Dawn OpenGL ES backend has no subgroups, so no GPU measured it.
+ * (stepSubgroupMeet). No GPU measured that meeting: the GPU machines' Dawn OpenGL ES backend has no
+ * subgroups. On lavapipe forced to GPU shapes (SS = 4 of KS = 16; bench/gpu/probes/steps.ts, T=4,20
+ * N=5, three alternated runs each, SUBGROUPS=0 for the device without) an LSTM step took 316-491 µs
+ * with it and 256-556 without at hidden 256, batch 1; 313-567 and 287-376 at hidden 128, batch 4; and
+ * 8.9-12.1 ms against 6.7-8.7 at hidden 1024, batch 1: no gain, maybe a loss, within that 2-core
+ * machine's noise. There the reduction's loads (per-lane loops) are the step, not the meeting; 'auto'
+ * takes it on GPUs only, where the barrier and the partial sums' round trip are what it saves.
  */
 export function stepShapeFor(cfg: RecurrentConfig, B: number, D: number, options: PlanOptions): StepShape {
   const choice = options.kernel ?? 'auto';

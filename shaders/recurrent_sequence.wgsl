@@ -48,9 +48,49 @@ fn hWrite(cur: u32, i: u32, v: f32) {
   hbuf[cur * CAP + i] = v;
 }
 
+// h[r][k] (fromRh = false) or (r * h)[r][k] of the current step, 0 past the last input.
+fn hOrRh(cur: u32, fromRh: bool, r: u32, k: u32) -> f32 {
+  if (k >= st.H) { return 0.0; }
+  if (fromRh) { return rh[r * st.H + k]; }
+  return hRead(cur, r * st.H + k);
+}
+
+// GRU reset-before (CELL 3), from the compact copy of its kernel after the direction's usual block
+// (resetBeforeCompactSize in src/kernels/recurrent.ts): this slice's share of the z and r sums (.x,
+// .y; each vec4 holds inputs 2i and 2i + 1), or with fromRh of the candidate's (.z; each vec4 holds
+// inputs 4i .. 4i + 3). The usual layout would read a padded vec4 of all three gates in both phases.
+fn resetBeforeSums(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
+  let H = st.H;
+  let zrBase = uBase + H * H + 2u * H;
+  var acc: array<vec4<f32>, MAX_R>;
+  if (!fromRh) {
+    for (var i = slice; i < (H + 1u) / 2u; i += KS) {
+      let u = loadU(zrBase + i * H + j);
+      for (var r = 0u; r < R; r++) {
+        let h0 = hOrRh(cur, false, r, 2u * i);
+        let h1 = hOrRh(cur, false, r, 2u * i + 1u);
+        acc[r].x += h0 * u.x + h1 * u.z;
+        acc[r].y += h0 * u.y + h1 * u.w;
+      }
+    }
+  } else {
+    let cBase = zrBase + ((H + 1u) / 2u) * H;
+    for (var i = slice; i < (H + 3u) / 4u; i += KS) {
+      let u = loadU(cBase + i * H + j);
+      for (var r = 0u; r < R; r++) {
+        let k = 4u * i;
+        let v = vec4<f32>(hOrRh(cur, true, r, k), hOrRh(cur, true, r, k + 1u), hOrRh(cur, true, r, k + 2u), hOrRh(cur, true, r, k + 3u));
+        acc[r].z += dot(v, u);
+      }
+    }
+  }
+  return acc;
+}
+
 // This slice's share of h . U[:, j] for R rows (inputs k = slice, slice + KS, ...), from the current
 // h buffer or from r * h (GRU reset-before's candidate).
 fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
+  if (CELL == 3u) { return resetBeforeSums(cur, fromRh, uBase, j, slice); }
   let H = st.H;
   var acc: array<vec4<f32>, MAX_R>;
   if (G == 1u) {

@@ -279,12 +279,25 @@ export function hiddenOutSize(cfg: RecurrentConfig): number {
  * Stride, in vec4s, of one direction's block in the U buffer. Gated cells: [K][H] vec4s (a unit's
  * gates side by side, K = the size of h), recurrent bias [H], peepholes [H], then with a projection
  * W_hr as [ceil(H/4)][K] vec4s (four consecutive inputs side by side). SimpleRNN: [ceil(H/4)][H]
- * vec4s (four consecutive inputs side by side).
+ * vec4s (four consecutive inputs side by side). A GRU with the reset gate before the matmul also
+ * keeps its kernel compact for the sequence kernel (resetBeforeCompactSize).
  */
 export function recurrentWeightStride(cfg: RecurrentConfig): number {
   const H = cfg.units, K = hiddenOutSize(cfg);
   if (GATES[cfg.cell] === 1) return Math.ceil(H / 4) * H;
-  return K * H + 2 * H + (cfg.projSize !== null ? Math.ceil(H / 4) * K : 0);
+  const compact = usesResetBeforeKernel(cfg) ? resetBeforeCompactSize(H) : 0;
+  return K * H + 2 * H + (cfg.projSize !== null ? Math.ceil(H / 4) * K : 0) + compact;
+}
+
+/**
+ * vec4s of the compact copy of a reset-before GRU's recurrent kernel (H units), after the direction's
+ * usual block (at H * H + 2 * H), for recurrent_sequence.wgsl: the z and r gates of two consecutive
+ * inputs in each vec4 ([ceil(H/2)][H]), then the candidate's weights of four consecutive inputs
+ * ([ceil(H/4)][H]). The usual layout pads a unit's three gates to a vec4, and each of the step's two
+ * reductions reads all of it: 256 KiB twice a step at H = 128, against 128 and 64 KiB this way.
+ */
+export function resetBeforeCompactSize(H: number): number {
+  return Math.ceil(H / 2) * H + Math.ceil(H / 4) * H;
 }
 
 /**
@@ -463,10 +476,19 @@ export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, li
 }
 
 /**
+ * Fewest inputs of a unit's reduction each slice of the whole-sequence kernel takes on a GPU. On the
+ * H200 (call 14, docs/BENCHMARKS-H100-KERNELS.md) fewer, longer slices ran faster than the most the
+ * thread limit allows: an LSTM step at hidden 64 took 1.70-1.76 µs with 4 slices against 2.31-2.43 with
+ * 8 (3.2-3.7 against 4.1-4.3 at batch 32, config d 0.85-0.89 ms against 1.06), and at hidden 16 0.98
+ * with 1 against 1.12-1.16 with 8. Hidden 128 keeps its 4 slices (8 measured slower in call 13).
+ */
+const SEQ_MIN_SLICE_INPUTS = 16;
+
+/**
  * The whole-sequence kernel's shape, or null when the layer does not fit one workgroup. A CPU-emulated
  * adapter runs one row per workgroup and one thread per unit (up to 256 units) with the weights
  * resident; a GPU gets as many reduction slices as workgroup memory and the device's thread limit
- * allow (up to 512 threads), to keep more loads in flight per step.
+ * allow (up to 512 threads) while each takes at least SEQ_MIN_SLICE_INPUTS inputs.
  */
 export function sequenceShape(
   cfg: RecurrentConfig, rows: number, maxThreads: number, software: boolean, subgroupWidth = 0,
@@ -481,7 +503,8 @@ export function sequenceShape(
   const perLane = Math.ceil(H / lanes);
   if (perLane > SEQ_MAX_UNITS_PER_LANE || H * rows > SEQ_CAP || perLane * rows * lanes > SEQ_PART) return null;
   let slices = 1;
-  while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART) slices *= 2;
+  while (!software && lanes * slices * 2 <= limit && perLane * rows * slices * 2 * lanes <= SEQ_PART
+    && H >= SEQ_MIN_SLICE_INPUTS * slices * 2) slices *= 2;
   return { lanes, slices };
 }
 

@@ -1,6 +1,6 @@
 import { Bidirectional, Dense } from '../graph/layers.js';
 import { GATES, RecurrentLayer } from '../graph/recurrent.js';
-import { hiddenOutSize, recurrentWeightStride, wavefrontLayout } from '../kernels/recurrent.js';
+import { hiddenOutSize, recurrentWeightStride, usesResetBeforeKernel, wavefrontLayout } from '../kernels/recurrent.js';
 
 /** Weights of one layer, rearranged for the kernels (f32, uploaded once at compile). */
 export interface PackedWeights {
@@ -64,6 +64,20 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
       const proj = ws[next]!;
       const pBase = base + (K * H + 2 * H) * 4;
       for (let j = 0; j < H; j++) for (let p = 0; p < K; p++) u[pBase + ((j >> 2) * K + p) * 4 + (j & 3)] = proj[j * K + p]!;
+    }
+    if (usesResetBeforeKernel(cfg)) {
+      // The compact copy (resetBeforeCompactSize): (z, r) of inputs 2i and 2i + 1 at [i][j], then
+      // the candidate's weights of inputs 4i .. 4i + 3 at [i][j]; zeros past the last input.
+      const zr = base + (K * H + 2 * H) * 4;
+      const cand = zr + Math.ceil(K / 2) * H * 4;
+      for (let k = 0; k < K; k++) {
+        for (let j = 0; j < H; j++) {
+          const at = zr + ((k >> 1) * H + j) * 4 + 2 * (k & 1);
+          u[at] = rec[k * GH + j]!;
+          u[at + 1] = rec[k * GH + H + j]!;
+          u[cand + ((k >> 2) * H + j) * 4 + (k & 3)] = rec[k * GH + 2 * H + j]!;
+        }
+      }
     }
   });
   return { w, u };

@@ -10,7 +10,7 @@
 // float64 reference.
 // Built with the harness (npm run bench -- --build-only -> bench/dist/probes/steps.js); bench/gpu/run.sh
 // runs it there. Here (lavapipe, GPU-shaped kernels): HW=1 CASES=lstm:16:1 N=3 node bench/dist/probes/steps.js
-// Env: N (passes, 9), WARM_MS (0), T ('8,136'), CASES ('cell:H:B,...'), KERNELS ('sequence,step'), HW=1 (GPU-shaped
+// Env: N (passes, 9), WARM_MS (0), T ('8,136'), CASES ('cell:H:B,...'; cell lstm, gru or gruv1), KERNELS ('sequence,step'), HW=1 (GPU-shaped
 // kernels on a CPU-emulated adapter), SUBGROUPS=0 (a device without the `subgroups` feature, so that
 // the step kernel's slices meet in workgroup memory only).
 import { create } from 'webgpu';
@@ -49,7 +49,10 @@ const fill = (n: number, s: number) => Float32Array.from({ length: n }, () => ra
 
 for (const [cell, hs, bs] of cases) {
   const H = Number(hs), B = Number(bs);
-  const make = () => (cell === 'gru' ? layers.gru({ units: H, inputShape: [null, F] }) : layers.lstm({ units: H, inputShape: [null, F] }));
+  // 'gru' is Keras 2's GRU (reset gate after the matmul), 'gruv1' the reset-before GRU of config c.
+  const make = () => (cell === 'gru' || cell === 'gruv1'
+    ? layers.gru({ units: H, inputShape: [null, F], resetAfter: cell === 'gru' })
+    : layers.lstm({ units: H, inputShape: [null, F] }));
   const net = sequential([make()]);
   net.setWeights(net.getWeights().map((w: Float32Array) => fill(w.length, 0.3 / Math.sqrt(H))));
   const xs = [T0, T1].map((T): Tensor => ({ data: fill(B * T * F, 1), shape: [B, T, F] }));
@@ -59,7 +62,7 @@ for (const [cell, hs, bs] of cases) {
     // layer does not fit one workgroup).
     const options = (run as unknown as { planOptions?: PlanOptions }).planOptions;
     const programs = options ? [...new Set(buildPlan(net, B, [T0], false, options).dispatches.map((d) => d.program.name))] : [];
-    const recurrent = programs.find((p) => p.startsWith(cell)) ?? '?';
+    const recurrent = programs.find((p) => p.startsWith(cell.slice(0, 3))) ?? '?';
     const times: number[][] = [[], []];
     let y0: Tensor | undefined;
     for (const [i, x] of xs.entries()) {

@@ -1,6 +1,6 @@
 // Writes docs/BENCHMARKS-H100-KERNELS.md from the GPU machine's result files: bench/results/h100/ (three
-// calls on an H100) and bench/results/h200/ (three on an H200; day2/section.md, written by hand, adds eight
-// more); the document names the commands.
+// calls on an H100) and bench/results/h200/ (three on an H200; day2/section.md and day3/section.md,
+// written by hand, add twelve more); the document names the commands.
 // Run: node bench/h100-kernels.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -214,6 +214,7 @@ f LSTM H=512 B=64. \`-f16\`: recurrent weights stored as f16 (arithmetic f32).
 - Independent branches already share dispatches (packed like the two directions of a bidirectional
   layer). The stacked-layer wavefront and the tiled step kernel were measured on the H200 (below).
 ${h200Section()}
-${readFileSync(new URL('./results/h200/day2/section.md', import.meta.url), 'utf8')}`;
+${readFileSync(new URL('./results/h200/day2/section.md', import.meta.url), 'utf8')}
+${readFileSync(new URL('./results/h200/day3/section.md', import.meta.url), 'utf8')}`;
 writeFileSync(new URL('../docs/BENCHMARKS-H100-KERNELS.md', import.meta.url), doc);
 console.log(doc);

@@ -11,7 +11,7 @@ import { compareOutputs } from './support/compare.js';
 import { Rng, randomTensor } from './support/random.js';
 import { assertCasePassed, runCase } from './support/run-case.js';
 import {
-  CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, runsStepMeet, runsTiled, useWebGpuRuntime, withF16Tolerance, withMaxThreads,
+  CASE_TIMEOUT_MS, coreCases, describeCases, describeVariant, runsStepMeet, runsTiled, useWebGpuRuntime, withF16Tolerance, withPlanOptions,
 } from './support/variants.js';
 
 /** Every GPU test starts here. */
@@ -45,11 +45,32 @@ describeVariant('tiled step kernel, GPU shape', { kernel: 'tiled', adapterClass:
 // At 64 threads a workgroup, as on a device with that limit, all 4 slices meet in the subgroup: no
 // workgroup memory, no barrier, each of a unit's lanes finishing every 4th row. CORE_CASES, with f16
 // weights too.
-const subgroupOnly = () => withMaxThreads(64, runsStepMeet('subgroup'));
+const subgroupOnly = () => withPlanOptions({ maxThreads: 64 }, runsStepMeet('subgroup'));
 describeCases('step kernel, GPU shape at 64 threads', coreCases(), { kernel: 'step', adapterClass: 'hardware', batchSizes: [] }, gpu, subgroupOnly);
 describeCases(
   'step kernel, GPU shape at 64 threads, f16 weights', coreCases().filter((c) => /^(lstm|gru) H=/.test(c.name)).map(withF16Tolerance),
   { kernel: 'step', adapterClass: 'hardware', batchSizes: [], precision: 'f16' }, gpu, subgroupOnly,
+);
+// Groups of 4 lanes (a device whose smallest subgroup is 4; each group still lies in one of lavapipe's
+// 8-lane subgroups): 2 slices of 2 units a group, fewer than the rows, so each lane writes (and, when
+// all slices meet in the subgroup, finishes) every 2nd row. At 256 threads 2 of 16 slices meet in the
+// subgroup; at 32 threads both of 2. CORE_CASES' single layers.
+const SINGLE_LAYERS = /^(simpleRNN|lstm|gru) H=/;
+describeCases(
+  'step kernel, GPU shape, subgroup groups of 4', coreCases().filter((c) => SINGLE_LAYERS.test(c.name)),
+  { kernel: 'step', adapterClass: 'hardware', batchSizes: [] }, gpu,
+  () => withPlanOptions({ subgroupMinSize: 4 }, runsStepMeet('subgroup+workgroup')),
+);
+describeCases(
+  'step kernel, GPU shape at 32 threads, subgroup groups of 4', coreCases().filter((c) => SINGLE_LAYERS.test(c.name)),
+  { kernel: 'step', adapterClass: 'hardware', batchSizes: [] }, gpu,
+  () => withPlanOptions({ maxThreads: 32, subgroupMinSize: 4 }, runsStepMeet('subgroup')),
+);
+// The reset-before GRU's sequence kernel reads a compact copy of its weights (packRecurrent): in f16
+// too, on every case with such a GRU (the variant above covers f32).
+describeCases(
+  'sequence kernel, GPU shape, f16 weights, reset-before GRU', allCases().filter((c) => /gruV1/.test(c.name)).map(withF16Tolerance),
+  { kernel: 'sequence', adapterClass: 'hardware', precision: 'f16' }, gpu,
 );
 
 /** Inputs of batch `B` for a model built by `c`, from their own seed. */

@@ -68,6 +68,13 @@ describe("kernel: 'auto'", () => {
       expect(Math.ceil(H / k.shape.lanes) * k.rows * k.shape.slices * k.shape.lanes).toBeLessThanOrEqual(512);
     }
   });
+  test('each slice of a sequence kernel reduction takes at least 16 inputs (SEQ_MIN_SLICE_INPUTS), within 512 threads', () => {
+    const slices = (H: number) => {
+      const k = chooseRecurrentKernel(lstm(H), 1, gpu);
+      return k.kind === 'sequence' ? k.shape.slices : 0;
+    };
+    expect([16, 31, 32, 64, 128, 256].map(slices)).toEqual([1, 1, 2, 4, 4, 2]);
+  });
 });
 
 describe('step kernel shape', () => {

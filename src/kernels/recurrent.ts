@@ -36,10 +36,8 @@ const withWeights = (kernel: string) => ({
 const stepKernel = `${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${stepWgsl}${stepFinishWgsl}\n${reduceRowsWgsl}\n${stepReduceWgsl}`;
 const stepCode = withWeights(`${stepKernel}\n${stepMeetPlainWgsl}`);
 // `enable subgroups;` must come before every declaration of the module.
-const stepSubgroupsCode = {
-  f32: `enable subgroups;\n${withWeights(`${stepKernel}\n${stepMeetSubgroupsWgsl}`).f32}`,
-  f16: `enable subgroups;\n${withWeights(`${stepKernel}\n${stepMeetSubgroupsWgsl}`).f16}`,
-};
+const stepSubgroupsKernel = withWeights(`${stepKernel}\n${stepMeetSubgroupsWgsl}`);
+const stepSubgroupsCode = { f32: `enable subgroups;\n${stepSubgroupsKernel.f32}`, f16: `enable subgroups;\n${stepSubgroupsKernel.f16}` };
 const tiledCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${tiledWgsl}\n${stepFinishWgsl}`);
 const gruResetBeforeCode = withWeights(`${stepParamsWgsl}\n${stepTimesWgsl}\n${gruResetBeforeWgsl}`);
 const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
@@ -103,7 +101,9 @@ const pow2AtLeast = (n: number, cap: number) => {
  * The step kernel's shape for a layer. A CPU-emulated adapter runs one thread per unit (64 units,
  * up to 8 rows: every weight load serves 8 rows), reading h from workgroup memory. A GPU gets up to 256 threads per workgroup, 16 or 32
  * units each split into slices, so that enough workgroups and independent loads are in flight to
- * cover memory latency even for one sequence (batch 1), and up to 4 rows share each weight load.
+ * cover memory latency even for one sequence (batch 1), and up to 4 rows share each weight load;
+ * given the device's smallest subgroup size (0 without the `subgroups` feature), the slices meet in
+ * subgroups where they can (stepSubgroupMeet).
  */
 export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: boolean, maxThreads: number, subgroupMinSize = 0): StepShape {
   if (software) return { rows: pow2AtLeast(B, 8), units: 64, slices: 1, stage: true };
@@ -115,7 +115,8 @@ export function stepShape(cfg: RecurrentConfig, B: number, D: number, software: 
 /**
  * Fewest units a subgroup group of the step kernel holds (stepSubgroupMeet): where the subgroup is no
  * larger than subgroupMinSize, a slice's lanes then load at least 32 bytes of consecutive f32 weights
- * together (a memory sector on NVIDIA GPUs).
+ * together (a memory sector on NVIDIA GPUs; with f16 weights 16 bytes, half a sector). A judgement,
+ * not a measurement: no GPU here has subgroups.
  */
 const MEET_MIN_UNITS = 2;
 
@@ -479,8 +480,9 @@ export function fusedInputFits(cfg: RecurrentConfig, F: number, rows: number, li
  * Fewest inputs of a unit's reduction each slice of the whole-sequence kernel takes on a GPU. On the
  * H200 (call 14, docs/BENCHMARKS-H100-KERNELS.md) fewer, longer slices ran faster than the most the
  * thread limit allows: an LSTM step at hidden 64 took 1.70-1.76 µs with 4 slices against 2.31-2.43 with
- * 8 (3.2-3.7 against 4.1-4.3 at batch 32, config d 0.85-0.89 ms against 1.06), and at hidden 16 0.98
- * with 1 against 1.12-1.16 with 8. Hidden 128 keeps its 4 slices (8 measured slower in call 13).
+ * 8 (3.2-3.7 against 4.1-4.3 at batch 32, config d 0.85-0.89 ms against 1.06 and 1.40), and at hidden
+ * 16 0.98 with 1 against 1.12-1.16 with 8. Hidden 128 keeps 4 slices, for the 512-thread cap (8, with
+ * 1024 threads, measured slower in call 13).
  */
 const SEQ_MIN_SLICE_INPUTS = 16;
 

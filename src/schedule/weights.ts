@@ -66,11 +66,12 @@ export function packRecurrent(layer: RecurrentLayer | Bidirectional): PackedWeig
       for (let j = 0; j < H; j++) for (let p = 0; p < K; p++) u[pBase + ((j >> 2) * K + p) * 4 + (j & 3)] = proj[j * K + p]!;
     }
     if (usesResetBeforeKernel(cfg)) {
-      // The compact copy (resetBeforeCompactSize): (z, r) of inputs 2i and 2i + 1 at [i][j], then
-      // the candidate's weights of inputs 4i .. 4i + 3 at [i][j]; zeros past the last input.
-      const zr = base + (K * H + 2 * H) * 4;
-      const cand = zr + Math.ceil(K / 2) * H * 4;
-      for (let k = 0; k < K; k++) {
+      // The compact copy (resetBeforeCompactSize; a GRU's h has H inputs, K = H): (z, r) of inputs 2i
+      // and 2i + 1 at [i][j], then the candidate's weights of inputs 4i .. 4i + 3 at [i][j]; zeros past
+      // the last input.
+      const zr = base + (H * H + 2 * H) * 4;
+      const cand = zr + Math.ceil(H / 2) * H * 4;
+      for (let k = 0; k < H; k++) {
         for (let j = 0; j < H; j++) {
           const at = zr + ((k >> 1) * H + j) * 4 + 2 * (k & 1);
           u[at] = rec[k * GH + j]!;

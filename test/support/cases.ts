@@ -352,6 +352,8 @@ function bidirectionalCases(): TaggedCase[] {
       layers.dense({ units: 2, activation: 'softmax' }),
     ]), { batch: 3, browser: true }),
     makeCase('bidirectional gruV1 ave rs H=1 T=1 B=1', () => sequential([bi('gruV1', 1, 'ave', { returnSequences: true, inputShape: [1, 1] })]), { batch: 1 }),
+    // 64 rows or more: a GPU's sequence kernel takes 2 rows a workgroup (gpuRowsFor), the last one 1.
+    makeCase('bidirectional gruV1 concat rs H=33 T=5 B=69', () => sequential([bi('gruV1', 33, 'concat', { returnSequences: true, inputShape: [5, 3] })]), { batch: 69 }),
     makeCase('bidirectional lstm concat returnState H=63 T=7 B=3', () => {
       const x = input({ shape: [7, 3] });
       const outs = bi('lstm', 63, 'concat', { returnState: true }).apply(x) as SymbolicTensor[];

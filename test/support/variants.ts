@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type CompileOptions, type Runtime, createRuntime } from '../../src/index.js';
 import { GpuCompiledModel } from '../../src/schedule/executor.js';
-import { type Plan, buildPlan } from '../../src/schedule/plan.js';
+import { type Plan, type PlanOptions, buildPlan } from '../../src/schedule/plan.js';
 import { type GpuCase, allCases, lengthCases } from './cases.js';
 import { failOnGpuErrors } from './error-scopes.js';
 import { type CompiledCheck, assertCasePassed, runCase } from './run-case.js';
@@ -138,14 +138,15 @@ export const runsStepMeet = (meet: 'workgroup' | 'subgroup+workgroup' | 'subgrou
 };
 
 /**
- * A check that first caps the threads a workgroup of the compiled model's plans takes (planOptions'
- * maxThreads, as a device with a lower limit would), then runs `then`. Plans built at compile keep
- * the limit they had: compile with batchSizes: [].
+ * A check that first changes what the compiled model's plans see of the device (planOptions: e.g.
+ * maxThreads, as a device with a lower limit would have, or a smaller subgroupMinSize, which only
+ * narrows the subgroup groups a plan uses), then runs `then`. Plans built at compile keep the options
+ * they had: compile with batchSizes: [].
  */
-export const withMaxThreads = (maxThreads: number, then: CompiledCheck): CompiledCheck => (run, built) => {
+export const withPlanOptions = (patch: Partial<PlanOptions>, then: CompiledCheck): CompiledCheck => (run, built) => {
   expect(run).toBeInstanceOf(GpuCompiledModel);
   const compiled = run as GpuCompiledModel;
-  compiled.planOptions = { ...compiled.planOptions, maxThreads };
+  compiled.planOptions = { ...compiled.planOptions, ...patch };
   then(run, built);
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Call 12: three builds of the bench CLI (.gpu-variants/{a,b,c}: a = main 7191ef4; b = eight weight
-# loads per iteration in reduceRows and the sequence kernel, and the sequence kernel's P loaded before
-# its reduction; c = b plus up to 1024 threads (8 slices) in the sequence kernel), alternated.
+# Calls 13 and 14: call12.sh with the builds to alternate in VARIANTS (call 13: "a d e", call 14:
+# "m g h", each under .gpu-variants/) and the step probe optional (STEP_CASES empty skips it).
+# Call 14 ran: O=/tmp/c14 VARIANTS="m g h" SEQ_CASES=gruv1:128:1,lstm:64:1,lstm:64:32,lstm:16:1
+# STEP_CASES= CFGS=c,c-f16,d,d-f16,c-ra LIMIT=150 bash .gpu-variants/call14.sh
 # Writes to $O (steps-*.txt, cfg-*.jsonl/log, clocks.csv) and tars it.
 set -uo pipefail
 O=${O:-/tmp/c12}; mkdir -p "$O"

@@ -2,7 +2,7 @@
 // like recurrent_step.wgsl: dispatch s runs layer 1's step s (s < T) and layer 2's step s - 1 (s > 0),
 // so the pair's 2T layer-steps take T + 1 dispatches instead of 2T, and layer 2 needs no input
 // projection pass: its step reduces [h1; h2] against its input and recurrent kernels stacked, as in the
-// wavefront kernel (same weight buffer, wavefrontLayout in src/kernels/recurrent.ts).
+// wavefront kernel (same weight buffer, wavefrontLayout in src/kernels/wavefront.ts).
 //
 // Workgroups: x covers layer 1's units (gx1 of them, UW units each) then layer 2's, y the batch in
 // groups of R rows. Each unit's reduction is split into KS slices (threads = UW * KS) that meet in

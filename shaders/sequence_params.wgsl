@@ -1,5 +1,5 @@
 // The uniforms and buffers of the whole-sequence kernels, recurrent_sequence.wgsl and
-// recurrent_resident.wgsl (written by writeSequenceParams in src/kernels/recurrent.ts; SeqDir and
+// recurrent_resident.wgsl (written by writeSequenceParams in src/kernels/sequence.ts; SeqDir and
 // stepTimes: step_times.wgsl). U (binding 0)
 // and loadU() come from weights_f32.wgsl or weights_f16.wgsl; the buffers' layouts are those of
 // recurrent_step.wgsl.

@@ -1,5 +1,5 @@
 // What the two kernels of a stacked pair share, recurrent_wavefront.wgsl and
-// recurrent_wavefront_step.wgsl: their Params (writeWavefrontParams in src/kernels/recurrent.ts; the
+// recurrent_wavefront_step.wgsl: their Params (writeWavefrontParams in src/kernels/wavefront.ts; the
 // last four fields are the step kernel's), and the cell of a unit.
 
 // U (binding 0, weights_f32.wgsl or weights_f16.wgsl): layer 1's block (recurrent_step.wgsl's

@@ -6,7 +6,8 @@
 import { describe, expect, test } from 'vitest';
 import { input, layers, model, sequential } from '../src/index.js';
 import { coveredQuads, subgroupWidthFor } from '../src/kernels/broadcast.js';
-import { countedSteps, fusedInputFits, stepShape, tiledShape } from '../src/kernels/recurrent.js';
+import { countedSteps, stepShape, tiledShape } from '../src/kernels/recurrent.js';
+import { fusedInputFits } from '../src/kernels/sequence.js';
 import { chooseRecurrentKernel } from '../src/schedule/choice.js';
 import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 

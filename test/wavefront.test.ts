@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { type CompileOptions, type Model, type SymbolicTensor, input, layers, model, runReference, sequential } from '../src/index.js';
 import { RecurrentLayer } from '../src/graph/recurrent.js';
-import { wavefrontShape, wavefrontStepDispatch, wavefrontStepShape } from '../src/kernels/recurrent.js';
+import { wavefrontShape, wavefrontStepDispatch, wavefrontStepShape } from '../src/kernels/wavefront.js';
 import { wavefrontPairs } from '../src/schedule/choice.js';
 import { type PlanOptions, buildPlan } from '../src/schedule/plan.js';
 import { wavefrontCases } from './support/cases.js';

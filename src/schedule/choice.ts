@@ -7,9 +7,9 @@ import { Dropout } from '../graph/layers.js';
 import type { Model } from '../graph/model.js';
 import { type RecurrentConfig, RecurrentLayer } from '../graph/recurrent.js';
 import type { Node, SymbolicTensor } from '../graph/tensor.js';
-import {
-  residentRowsFor, sequenceShape, type SequenceShape, stepShape, type StepShape, tiledApplies, tiledShape, wavefrontFits,
-} from '../kernels/recurrent.js';
+import { stepShape, type StepShape, tiledApplies, tiledShape } from '../kernels/recurrent.js';
+import { residentRowsFor, sequenceShape, type SequenceShape } from '../kernels/sequence.js';
+import { wavefrontFits } from '../kernels/wavefront.js';
 import type { PlanOptions } from './plan.js';
 
 /**

@@ -20,11 +20,14 @@ import { maskDispatch, maskProgram, writeMaskParams } from '../kernels/mask.js';
 import { type MatmulTarget, matmulDispatch, matmulProgram, writeMatmulParams } from '../kernels/matmul.js';
 import { type Program, UniformArena } from '../kernels/program.js';
 import {
-  type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, sequenceDispatch,
-  fusedInputFits, sequenceProgram, stepDispatch, stepProgram, countedSteps, type Precision, writeSequenceParams, writeStepParams,
+  type StepDir, projectionDispatch, projectionProgram, recurrentStateLayout, stepDispatch, stepProgram, countedSteps, type Precision,
+  writeStepParams,
+} from '../kernels/recurrent.js';
+import { fusedInputFits, sequenceDispatch, sequenceProgram, writeSequenceParams } from '../kernels/sequence.js';
+import {
   wavefrontProgram, wavefrontShape, writeWavefrontParams, wavefrontStepDispatch, wavefrontStepProgram,
   wavefrontStepShape, wavefrontStepState, writeWavefrontStepParams,
-} from '../kernels/recurrent.js';
+} from '../kernels/wavefront.js';
 import { type KernelChoice, canonical, chooseRecurrentKernel, gpuRowsFor, stepShapeFor, wavefrontPairsFor, wavefrontStepWinsOnGpu } from './choice.js';
 import { directionsOf } from './weights.js';
 

@@ -1,6 +1,7 @@
 import { Bidirectional, Dense } from '../graph/layers.js';
 import { GATES, RecurrentLayer } from '../graph/recurrent.js';
-import { hiddenOutSize, recurrentWeightStride, usesResetBeforeKernel, wavefrontLayout } from '../kernels/recurrent.js';
+import { hiddenOutSize, recurrentWeightStride, usesResetBeforeKernel } from '../kernels/recurrent.js';
+import { wavefrontLayout } from '../kernels/wavefront.js';
 
 /** Weights of one layer, rearranged for the kernels (f32, uploaded once at compile). */
 export interface PackedWeights {

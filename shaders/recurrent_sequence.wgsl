@@ -87,51 +87,19 @@ fn resetBeforeSums(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> ar
   return acc;
 }
 
+// h of the current step for reduceRows (reduce_rows.wgsl): i counts from the start of hbuf.
+fn hAt(i: u32) -> f32 {
+  return hbuf[i];
+}
+
 // This slice's share of h . U[:, j] for R rows (inputs k = slice, slice + KS, ...), from the current
-// h buffer or from r * h (GRU reset-before's candidate).
+// h buffer (reduceRows, shared with the step kernels), or for the reset-before GRU from h or r * h
+// (resetBeforeSums).
 fn recurrent(cur: u32, fromRh: bool, uBase: u32, j: u32, slice: u32) -> array<vec4<f32>, MAX_R> {
   if (CELL == 3u) { return resetBeforeSums(cur, fromRh, uBase, j, slice); }
-  let H = st.H;
-  var acc: array<vec4<f32>, MAX_R>;
-  if (G == 1u) {
-    for (var q = slice; q < (H + 3u) / 4u; q += KS) {
-      let u = loadU(uBase + q * H + j);
-      for (var r = 0u; r < R; r++) {
-        let k = r * H + 4u * q;
-        var hv = vec4<f32>(0.0);
-        for (var e = 0u; e < 4u; e++) {
-          if (4u * q + e < H) { hv[e] = hRead(cur, k + e); }
-        }
-        acc[r].x += dot(hv, u);
-      }
-    }
-  } else {
-    var k = slice;
-    // Four independent weight loads per iteration, then their multiply-adds.
-    for (; k + 3u * KS < H; k += 4u * KS) {
-      let u0 = loadU(uBase + k * H + j);
-      let u1 = loadU(uBase + (k + KS) * H + j);
-      let u2 = loadU(uBase + (k + 2u * KS) * H + j);
-      let u3 = loadU(uBase + (k + 3u * KS) * H + j);
-      for (var r = 0u; r < R; r++) {
-        let i = r * H + k;
-        if (fromRh) {
-          acc[r] += rh[i] * u0 + rh[i + KS] * u1 + rh[i + 2u * KS] * u2 + rh[i + 3u * KS] * u3;
-        } else {
-          acc[r] += hRead(cur, i) * u0 + hRead(cur, i + KS) * u1 + hRead(cur, i + 2u * KS) * u2 + hRead(cur, i + 3u * KS) * u3;
-        }
-      }
-    }
-    for (; k < H; k += KS) {
-      let u = loadU(uBase + k * H + j);
-      for (var r = 0u; r < R; r++) {
-        var hk = 0.0;
-        if (fromRh) { hk = rh[r * H + k]; } else { hk = hRead(cur, r * H + k); }
-        acc[r] += hk * u;
-      }
-    }
-  }
-  return acc;
+  var rowBase: array<u32, MAX_R>;
+  for (var r = 0u; r < R; r++) { rowBase[r] = cur * CAP + r * st.H; }
+  return reduceRows(rowBase, st.H, uBase, st.H, j, slice);
 }
 
 // Every slice's partial sums for this lane's units into `part`.

@@ -1,6 +1,7 @@
-// The recurrent reduction the step, wavefront step and wavefront kernels share: a slice's share of a
-// unit's sums for the workgroup's R rows. Each includer says where h lives with hAt(i): the state buffer
-// S (recurrent_step.wgsl, recurrent_wavefront_step.wgsl) or workgroup memory (recurrent_wavefront.wgsl).
+// The recurrent reduction the step, wavefront step, wavefront and sequence kernels share: a slice's
+// share of a unit's sums for the workgroup's R rows. Each includer says where h lives with hAt(i): the
+// state buffer S (recurrent_step.wgsl, recurrent_wavefront_step.wgsl) or workgroup memory
+// (recurrent_wavefront.wgsl, recurrent_sequence.wgsl).
 // It needs R, KS, MAX_R, G and loadU().
 
 // This slice's share of unit j's recurrent sums for the workgroup's R rows: row r's K inputs from

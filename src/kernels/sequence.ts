@@ -5,6 +5,7 @@
  * kernels share are in recurrent.ts.
  */
 import cellsWgsl from '../../shaders/cells.wgsl?raw';
+import reduceRowsWgsl from '../../shaders/reduce_rows.wgsl?raw';
 import residentWgsl from '../../shaders/recurrent_resident.wgsl?raw';
 import sequenceWgsl from '../../shaders/recurrent_sequence.wgsl?raw';
 import sequenceParamsWgsl from '../../shaders/sequence_params.wgsl?raw';
@@ -17,7 +18,7 @@ import {
   cellSpec, type Precision, recurrentWeightStride, type SequenceDir, usesResetBeforeKernel, withWeights, writeSeqDirs,
 } from './recurrent.js';
 
-const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}`);
+const sequenceCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${sequenceWgsl}\n${reduceRowsWgsl}`);
 const residentCode = withWeights(`${sequenceParamsWgsl}\n${stepTimesWgsl}\n${cellsWgsl}\n${residentWgsl}`);
 
 /** Most units one lane of the whole-sequence kernel owns (MAX_UPT in the shader). */
